@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m standin.demo
+	$(PY) examples/demo.py
 
 test: $(STAMP)
 	$(PY) -m ruff check core standin krita_plugin gimp_plugin tests packaging
@@ -30,3 +30,12 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+
+# Real GIMP and Krita in cached Debian root folders (needs root; see tests/hosts/README.md).
+# HOSTS="gimp-3.0 gimp-3.2 krita-5.2 krita-5.3 krita-6.0" picks a subset.
+HOSTS ?=
+test-hosts: $(STAMP)
+	$(PY) tests/hosts/run.py --hosts "$(HOSTS)"
+
+screenshots: $(STAMP)
+	$(PY) tests/hosts/screenshots.py

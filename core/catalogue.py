@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -54,7 +54,8 @@ class SizeRule:
         if w % m or h % m:
             return f"both sides must be multiples of {m}"
         if max(w, h) > self.max_aspect * min(w, h):
-            return f"the aspect ratio must be between 1:{self.max_aspect:g} and {self.max_aspect:g}:1"
+            ratio = f"{self.max_aspect:g}"
+            return f"the aspect ratio must be between 1:{ratio} and {ratio}:1"
         if self.max_edge and max(w, h) > self.max_edge:
             return f"no side may exceed {self.max_edge} pixels"
         if w * h < self.min_pixels:
@@ -155,7 +156,7 @@ def _resolve(model_id: str, entry: dict[str, Any], known: bool) -> ModelSpec:
     return ModelSpec(id=model_id, size_rule=size_rule, known=known, extra=merged, **values)
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_model(model_id: str) -> ModelSpec:
     """The spec of `model_id`; an unknown id gets the conservative GPT-image entry."""
     models = _raw()["models"]

@@ -1,0 +1,311 @@
+"""The `openai-images` command line (also `python -m core`): the engine without a host.
+
+It reads images from files where a host would read its canvas, runs the same
+jobs as the plug-ins, and writes the composited results as PNG or OpenRaster.
+Exit codes: 0 done, 2 usage or validation error, 3 API error, 4 network error,
+130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .catalogue import DEFAULT_MODEL, get_model, known_models
+from .errors import (
+    APIConnectionError,
+    APIError,
+    CancelledError,
+    ConfigurationError,
+    ImagesError,
+    ValidationError,
+)
+from .geometry import Bounds, Point
+from .imaging import Image, ImageDecodeError, Mask
+from .jobs import FINAL_STAGES, Job, JobOptions
+from .openraster import write_ora
+from .planning import CanvasSnapshot, ContextOptions, apply_patch
+
+EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_NETWORK, EXIT_CANCELLED = 0, 2, 3, 4, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="openai-images",
+        description="Generate, edit and vary images with the OpenAI Images API.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", default=DEFAULT_MODEL)
+        p.add_argument("--size", default="auto", help="WxH or auto (fitted to the image)")
+        p.add_argument("--quality")
+        p.add_argument("-n", type=int, default=1, help="number of candidates")
+        p.add_argument("--background", choices=["transparent", "opaque", "auto"])
+        p.add_argument("--output-format", choices=["png", "webp", "jpeg"])
+        p.add_argument("--output-compression", type=int)
+        p.add_argument("--stream", action="store_true", help="stream partial previews")
+        p.add_argument("--base-url", help="API base URL (default: OPENAI_BASE_URL or OpenAI)")
+        p.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
+        p.add_argument(
+            "--out", type=Path, help="result file: x.png (x-1.png ... for several) or x.ora"
+        )
+
+    gen = sub.add_parser("generate", help="a new image from a prompt")
+    gen.add_argument("--prompt", required=True)
+    common(gen)
+
+    edit = sub.add_parser("edit", help="edit an image: inpaint a selection, fill transparency")
+    edit.add_argument(
+        "--image",
+        action="append",
+        required=True,
+        type=Path,
+        help="the image to edit; repeat for reference images",
+    )
+    area = edit.add_mutually_exclusive_group()
+    area.add_argument("--mask", type=Path, help="OpenAI mask: alpha 0 marks the area to edit")
+    area.add_argument(
+        "--selection", type=Path, help="greyscale coverage: white = edit, grey = soft"
+    )
+    area.add_argument(
+        "--alpha", action="store_true", help="fill the transparent pixels of the image"
+    )
+    edit.add_argument("--markup", type=Path, help="transparent PNG of scribbles guiding the edit")
+    edit.add_argument("--prompt", required=True)
+    edit.add_argument("--input-fidelity", choices=["low", "high"])
+    edit.add_argument("--padding", type=int, default=64, help="context around the selection, px")
+    edit.add_argument("--whole-image", action="store_true", help="send the whole image as context")
+    common(edit)
+
+    vary = sub.add_parser("vary", help="variations of an image")
+    vary.add_argument("--image", required=True, type=Path)
+    vary.add_argument(
+        "--prompt", help="what to keep or change (models without a variations endpoint)"
+    )
+    common(vary)
+
+    models = sub.add_parser("models", help="list the models: the catalogue and the account's")
+    models.add_argument("--base-url")
+    models.add_argument("--all", action="store_true", help="include retired models")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    _install_redaction()
+    try:
+        if args.command == "models":
+            return _list_models(args)
+        if not args.dry_run and args.out is None:
+            raise ValidationError("--out", "is required (a .png or .ora path) unless --dry-run")
+        return _run(args)
+    except ValidationError as exc:
+        return _fail(f"invalid request: {exc}", EXIT_USAGE)
+    except (ConfigurationError, ImageDecodeError, OSError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except CancelledError:
+        return _fail("cancelled", EXIT_CANCELLED)
+    except APIConnectionError as exc:
+        return _fail(f"network error: {exc}", EXIT_NETWORK)
+    except (APIError, ImagesError) as exc:
+        return _fail(f"API error: {exc}", EXIT_API)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"openai-images: {message}", file=sys.stderr)
+    return code
+
+
+def _install_redaction() -> None:
+    from .secrets import install_redaction
+
+    install_redaction(logging.getLogger())
+
+
+# -- inputs ------------------------------------------------------------------
+def _read_image(path: Path) -> Image:
+    return Image.decode(path.read_bytes())
+
+
+def _read_selection(args: argparse.Namespace, image: Image) -> Mask | None:
+    """The area to edit as coverage (255 = edit), from --selection or --mask."""
+    import numpy as np
+
+    whole = Bounds(0, 0, image.extent.width, image.extent.height)
+    if args.selection:
+        grey = Image.decode(args.selection.read_bytes())
+        coverage = grey.pixels[..., :3].mean(axis=-1).round().astype(np.uint8)
+    elif args.mask:
+        # OpenAI's convention: alpha 0 = edit, so coverage is the inverse of alpha.
+        coverage = 255 - Image.decode(args.mask.read_bytes()).pixels[..., 3]
+    else:
+        return None
+    if coverage.shape != image.pixels.shape[:2]:
+        raise ValidationError("--selection/--mask", "must have the same size as the first image")
+    return Mask(coverage, whole)
+
+
+def _options(args: argparse.Namespace, **extra) -> JobOptions:
+    return JobOptions(
+        model=args.model,
+        size=args.size,
+        quality=args.quality,
+        n=args.n,
+        background=args.background,
+        output_format=args.output_format,
+        output_compression=args.output_compression,
+        stream=args.stream,
+        **extra,
+    )
+
+
+# -- running -----------------------------------------------------------------
+def _run(args: argparse.Namespace) -> int:
+    from .setup import make_runner
+
+    runner = make_runner(base_url=args.base_url, need_key=not args.dry_run)
+    base: Image | None = None
+    if args.command == "generate":
+        w, h = _generate_canvas(args)
+        recipe = runner.generate_recipe(args.prompt, Bounds(0, 0, w, h), _options(args), "cli")
+    elif args.command == "edit":
+        base = _read_image(args.image[0])
+        snapshot = _snapshot(base, args.image[0], _read_selection(args, base))
+        context = ContextOptions(padding_px=args.padding, whole_image=args.whole_image)
+        options = _options(args, input_fidelity=args.input_fidelity, context=context)
+        refs = [_read_image(p) for p in args.image[1:]]
+        markup = _read_image(args.markup) if args.markup else None
+        whole = snapshot.selection is None and not args.alpha
+        recipe = runner.edit_recipe(args.prompt, snapshot, options, refs, markup, whole)
+    else:
+        base = _read_image(args.image)
+        recipe = runner.variation_recipe(
+            _snapshot(base, args.image, None), _options(args), args.prompt
+        )
+    if args.dry_run:
+        print(json.dumps(runner.dry_run(recipe), indent=2))
+        return EXIT_OK
+    job = runner.submit(recipe)
+    _follow(job)
+    if job.state != "done":
+        raise job.error or ImagesError(f"the job ended {job.state}")
+    for failure in job.result.failures:
+        print(f"openai-images: one candidate failed: {failure}", file=sys.stderr)
+    _write_outputs(args.out, base, job)
+    return EXIT_OK
+
+
+def _generate_canvas(args: argparse.Namespace) -> tuple[int, int]:
+    from .catalogue import parse_size
+
+    parsed = parse_size(args.size)
+    if parsed:
+        return parsed
+    return get_model(args.model).working_size, get_model(args.model).working_size
+
+
+def _snapshot(image: Image, path: Path, selection: Mask | None) -> CanvasSnapshot:
+    canvas = Bounds(0, 0, image.extent.width, image.extent.height)
+    return CanvasSnapshot(image, Point(0, 0), selection, path.name, path.stem, canvas)
+
+
+def _follow(job: Job) -> None:
+    """Print progress until the job ends; Ctrl-C cancels it."""
+    tty = sys.stderr.isatty()
+    started = time.monotonic()
+    try:
+        while True:
+            finished = job.wait(0.1)
+            for event in job.poll_events():
+                if event.stage in FINAL_STAGES:
+                    continue
+                label = event.stage
+                if event.partial_index is not None:
+                    label = f"partial preview {event.partial_index + 1}"
+                line = f"[{time.monotonic() - started:5.1f}s] {label}"
+                if event.candidate is not None and job.options.n > 1:
+                    line += f" (candidate {event.candidate + 1}/{job.options.n})"
+                print(
+                    ("\r" + line.ljust(60)) if tty else line,
+                    end="" if tty else "\n",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            if finished:
+                break
+    except KeyboardInterrupt:
+        job.cancel()
+        job.wait(10)
+    if tty:
+        print(file=sys.stderr)
+
+
+def _write_outputs(out: Path, base: Image | None, job: Job) -> None:
+    candidates = job.result.candidates
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".ora":
+        layers = []
+        if base is not None:
+            layers.append(("original", base, Point(0, 0), True))
+        for c in candidates:
+            layers.append((c.patch.name, c.patch.image, c.patch.bounds.offset, c.index == 0))
+        width, height = _stack_size(base, candidates)
+        write_ora(out, width, height, layers)
+        print(out)
+        return
+    for c in candidates:
+        full = c.patch.image if base is None else apply_patch(base, c.patch, Point(0, 0))
+        path = (
+            out if len(candidates) == 1 else out.with_name(f"{out.stem}-{c.index + 1}{out.suffix}")
+        )
+        path.write_bytes(full.to_png())
+        print(path)
+    if job.result.estimate or job.result.actual_cost_usd is not None:
+        _print_cost(job)
+
+
+def _stack_size(base: Image | None, candidates) -> tuple[int, int]:
+    if base is not None:
+        return base.extent.width, base.extent.height
+    b = candidates[0].patch.bounds
+    return b.x + b.width, b.y + b.height
+
+
+def _print_cost(job: Job) -> None:
+    est = job.result.estimate
+    parts = []
+    if est is not None:
+        parts.append(f"estimated ${est.usd:.3f}")
+    if job.result.actual_cost_usd is not None:
+        parts.append(f"billed about ${job.result.actual_cost_usd:.3f} (from usage)")
+    print("cost: " + ", ".join(parts) + " (estimates)", file=sys.stderr)
+
+
+def _list_models(args: argparse.Namespace) -> int:
+    for spec in known_models(include_retired=args.all):
+        flags = ", ".join(sorted(spec.endpoints))
+        retired = "  (retired)" if spec.retired else ""
+        print(f"{spec.id:36} {spec.size_rule.kind:5} sizes  {flags}{retired}")
+    try:
+        from .setup import make_runner
+
+        account = make_runner(base_url=args.base_url).client.list_models()
+    except ImagesError as exc:
+        print(f"(the account's list is not available: {exc})", file=sys.stderr)
+        return EXIT_OK
+    images = [m for m in account if "image" in m or m.startswith("dall-e")]
+    print("\naccount models for images: " + (", ".join(images) or "(none listed)"))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

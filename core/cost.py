@@ -1,0 +1,346 @@
+"""What a request will probably cost, what it did cost, and the daily spend.
+
+Owns the reading of prices.json, `estimate` (before a request), `actual_cost`
+(after it, from the `usage` the API returns) and `SpendTracker` (spend per
+day, checked against the user's caps).
+
+Every figure here is an ESTIMATE in US dollars. The price table is data taken
+from secondary sources (see prices.json); OpenAI's invoice is the only truth.
+`actual_cost` is as good as the token rates in the table, no better.
+
+Imports `.catalogue`, `.errors` and `.paths` only; no httpx, no host modules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .catalogue import get_model, parse_size
+from .errors import ImagesError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """An estimated cost in USD: the likeliest figure `usd` within [`low`, `high`].
+
+    `basis` says in a few words how the figure was reached; `guess` is True
+    when the table has no price for the model or quality, so the figure is a
+    labelled guess from a neighbour rather than a published price.
+    """
+
+    usd: float
+    low: float
+    high: float
+    basis: str
+    guess: bool = False
+
+
+@dataclass(frozen=True)
+class _Band:
+    usd: float
+    low: float
+    high: float
+
+    def __add__(self, other: _Band) -> _Band:
+        return _Band(self.usd + other.usd, self.low + other.low, self.high + other.high)
+
+    def scaled(self, factor: float) -> _Band:
+        return _Band(self.usd * factor, self.low * factor, self.high * factor)
+
+
+@lru_cache(maxsize=1)
+def price_table() -> dict[str, Any]:
+    """The parsed prices.json (shared and cached: do not modify it)."""
+    text = resources.files(__package__).joinpath("prices.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _entry(model: str) -> tuple[str, dict[str, Any]] | None:
+    """The table entry for `model`, following `same_as` and catalogue snapshots."""
+    models = price_table()["models"]
+    name: str | None = model
+    seen: set[str] = set()
+    while name and name not in seen:
+        seen.add(name)
+        entry = models.get(name)
+        if entry is None:
+            name = get_model(name).snapshot_of
+        elif "same_as" in entry:
+            name = entry["same_as"]
+        else:
+            return name, entry
+    return None
+
+
+def _per_image(prices: dict[str, float], size: str) -> tuple[_Band, str]:
+    values = list(prices.values())
+    if size in prices:
+        p = prices[size]
+        return _Band(p, p, p), f"${p:g} per image"
+    parsed = parse_size(size)
+    if parsed is None:  # "auto" (or unreadable): the server picks one of the listed sizes
+        return _Band(max(values), min(values), max(values)), "size auto: dearest listed size"
+    area = parsed[0] * parsed[1]
+    per_pixel = [p / _area(s) for s, p in prices.items()]
+    ref = price_table()["reference_pixels"]
+    square = next((p for s, p in prices.items() if _area(s) == ref), None)
+    usd = square * area / ref if square is not None else sum(per_pixel) / len(per_pixel) * area
+    band = _Band(usd, min(per_pixel) * area, max(per_pixel) * area)
+    return band, f"{size} priced by area from {len(prices)} listed sizes"
+
+
+def _area(size: str) -> int:
+    parsed = parse_size(size)
+    return parsed[0] * parsed[1] if parsed else price_table()["reference_pixels"]
+
+
+def _pick_quality(table: dict[str, dict[str, float]], quality: str) -> tuple[str, str, bool]:
+    """(quality in the table, note, guessed)."""
+    if quality in table:
+        return quality, "", False
+    dearest = max(table, key=lambda q: max(table[q].values()))
+    if quality in ("", "auto"):
+        chosen = price_table()["auto_quality"]
+        chosen = chosen if chosen in table else dearest
+        return chosen, f"quality auto counted as {chosen}", False
+    return dearest, f"no price for quality {quality!r}: counted as {dearest}, up to twice", True
+
+
+def _input_image_tokens(pixels: float) -> int:
+    """Tokens for one input image of `pixels` pixels, assumed square (see prices.json)."""
+    cfg = price_table()["input_image_tokens"]
+    side = math.sqrt(max(pixels, 1.0))
+    side *= min(1.0, cfg["fit_px"] / side)
+    side *= min(1.0, cfg["short_side_px"] / side)
+    tiles = math.ceil(side / cfg["tile_px"]) ** 2
+    return int(cfg["base"] + cfg["per_tile"] * tiles)
+
+
+def _token_extras(
+    rates: dict[str, float],
+    n: int,
+    prompt_chars: int,
+    input_images: int,
+    input_pixels: int,
+    partial_images: int,
+) -> tuple[_Band, list[str]]:
+    """Prompt text, edit inputs and streamed partial images, priced by token rates."""
+    table = price_table()
+    band, notes = _Band(0.0, 0.0, 0.0), []
+    if prompt_chars > 0:
+        cpt, per_token = table["chars_per_token"], rates["text_in"] / 1e6
+        band += _Band(
+            prompt_chars / cpt["typical"] * per_token,
+            prompt_chars / cpt["few"] * per_token,
+            prompt_chars / cpt["many"] * per_token,
+        )
+    if input_images > 0:
+        each = input_pixels / input_images if input_pixels > 0 else table["reference_pixels"]
+        tokens = _input_image_tokens(each) * input_images
+        usd = tokens * rates["image_in"] / 1e6
+        band += _Band(usd, usd, usd * table["input_image_tokens"]["high_factor"])
+        notes.append(f"{input_images} input image(s) ~{tokens} tokens")
+    if partial_images > 0:
+        tokens = n * partial_images * table["partial_image_output_tokens"]
+        usd = tokens * rates["image_out"] / 1e6
+        band += _Band(usd, usd, usd)
+    return band, notes
+
+
+def estimate(
+    model: str,
+    quality: str | None,
+    size: str | None,
+    n: int = 1,
+    prompt_chars: int = 0,
+    input_images: int = 0,
+    input_pixels: int = 0,
+    partial_images: int = 0,
+) -> CostEstimate:
+    """Estimated USD for `n` images, before the request is sent.
+
+    Images: n x the table's per-image price; quality "auto" counts as high;
+    "auto" size as the dearest listed size; a free size (gpt-image-2) is the
+    1024x1024 price scaled by pixel area, with the band from the other sizes'
+    price per pixel. Plus the prompt's text tokens (about 4 characters each),
+    edit inputs (`input_images` images of `input_pixels` pixels in all) as
+    image-input tokens, and about 100 output tokens per streamed partial image.
+    A model without a price is priced as gpt-image-2 and labelled a guess,
+    with the band widened to half and twice the figure.
+    """
+    table = price_table()
+    quality, size = quality or "auto", size or "auto"
+    notes: list[str] = []
+    found = _entry(model)
+    guessed = found is None
+    if found is None:
+        found = (table["unknown_model_guess"], table["models"][table["unknown_model_guess"]])
+        notes.append(f"no price for {model!r}: priced as {found[0]}")
+    name, entry = found
+    q, q_note, q_guess = _pick_quality(entry["per_image"], quality)
+    one, size_note = _per_image(entry["per_image"][q], size)
+    if q_guess:
+        one = _Band(one.usd, one.low, one.high * 2)
+    n = max(int(n), 1)
+    total = one.scaled(n)
+    notes[:0] = [f"{name} {q} {size}: {n} x {size_note}"]
+    notes += [q_note] if q_note else []
+    rates = entry.get("tokens_per_million")
+    if rates:
+        extra, extra_notes = _token_extras(
+            rates, n, prompt_chars, input_images, input_pixels, partial_images
+        )
+        total += extra
+        notes += extra_notes
+    if guessed:
+        total = _Band(total.usd, total.usd * 0.5, total.high * 2)
+    notes.append(f"estimate from prices as of {table['as_of']}")
+    return CostEstimate(total.usd, total.low, total.high, "; ".join(notes), guessed or q_guess)
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def actual_cost(model: str, usage: dict[str, Any] | None) -> float | None:
+    """USD for one response's `usage`, from the table's token rates; still an estimate.
+
+    None when the model has no token rates in the table (unknown models,
+    DALL-E) or `usage` is missing or malformed. Input tokens without a
+    text/image breakdown are counted at the dearer input rate, and output text
+    tokens at the text-output rate where there is one, else the image rate.
+    """
+    found = _entry(model)
+    if not found or not isinstance(usage, dict):
+        return None
+    rates = found[1].get("tokens_per_million")
+    if not rates:
+        return None
+    input_total = _count(usage.get("input_tokens", 0))
+    output_total = _count(usage.get("output_tokens", 0))
+    if input_total is None or output_total is None:
+        return None
+    usd = 0.0
+    details = usage.get("input_tokens_details")
+    if isinstance(details, dict):
+        text, image = _count(details.get("text_tokens", 0)), _count(details.get("image_tokens", 0))
+        if text is None or image is None:
+            return None
+        rest = max(input_total - text - image, 0)
+        usd += text * rates["text_in"] + image * rates["image_in"]
+        usd += rest * max(rates["text_in"], rates["image_in"])
+    else:
+        usd += input_total * max(rates["text_in"], rates["image_in"])
+    out = usage.get("output_tokens_details")
+    text_out_rate = rates.get("text_out", rates["image_out"])
+    if isinstance(out, dict):
+        text, image = _count(out.get("text_tokens", 0)), _count(out.get("image_tokens", 0))
+        if text is None or image is None:
+            return None
+        rest = max(output_total - text - image, 0)
+        usd += text * text_out_rate + (image + rest) * rates["image_out"]
+    else:
+        usd += output_total * rates["image_out"]
+    return usd / 1e6
+
+
+class SpendCapError(ImagesError):
+    """A request would take the spend past a cap. `kind` is "job" or "day"."""
+
+    def __init__(self, kind: str, cap: float, spent: float, estimate: float) -> None:
+        self.kind, self.cap, self.spent, self.estimate = kind, cap, spent, estimate
+        if kind == "job":
+            text = f"estimated ${estimate:.2f} is over the per-job cap of ${cap:.2f}"
+        else:
+            text = (
+                f"estimated ${estimate:.2f} on top of ${spent:.2f} spent today "
+                f"is over the daily cap of ${cap:.2f}"
+            )
+        super().__init__(text + " (figures are estimates)")
+
+
+class SpendTracker:
+    """Estimated spend per local calendar day, kept in a private JSON file.
+
+    `add` what a finished job cost (its `actual_cost`, or the estimate when
+    there is none); `check` before a job. Figures are estimates. Two programs
+    adding at the same instant may lose one addition (the file is rewritten
+    whole); acceptable for a soft cap.
+    """
+
+    def __init__(self, path: Path, keep_days: int = 92) -> None:
+        self.path = Path(path)
+        self.keep_days = keep_days
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, float]:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("spend ledger %s unreadable (%s); starting from zero", self.path, exc)
+            return {}
+        days = data.get("days") if isinstance(data, dict) else None
+        if not isinstance(days, dict):
+            log.warning("spend ledger %s has no 'days'; starting from zero", self.path)
+            return {}
+        return {
+            str(day): float(usd)
+            for day, usd in days.items()
+            if isinstance(usd, (int, float))
+            and not isinstance(usd, bool)
+            and math.isfinite(usd)
+            and usd >= 0
+        }
+
+    def spent(self, day: date | None = None) -> float:
+        """Estimated USD spent on `day` (today by default)."""
+        with self._lock:
+            return self._load().get((day or date.today()).isoformat(), 0.0)
+
+    def add(self, usd: float, day: date | None = None) -> float:
+        """Add `usd` to `day` (today) and return that day's new total."""
+        if not math.isfinite(usd) or usd < 0:
+            raise ValueError("spend must be a finite amount of at least 0")
+        key = (day or date.today()).isoformat()
+        with self._lock:
+            days = self._load()
+            days[key] = days.get(key, 0.0) + usd
+            kept = dict(sorted(days.items())[-self.keep_days :])
+            if not self.path.parent.exists():
+                paths.ensure_private_dir(self.path.parent)
+            body = json.dumps({"version": 1, "days": kept}, indent=1, sort_keys=True)
+            paths.write_private_file(self.path, body.encode("utf-8"))
+            return kept.get(key, days[key])
+
+    def check(
+        self,
+        estimate: CostEstimate | float,
+        cap_per_day: float | None = None,
+        cap_per_job: float | None = None,
+        day: date | None = None,
+    ) -> None:
+        """Raise `SpendCapError` if the job's estimate breaks either cap (None = no cap)."""
+        usd = estimate.usd if isinstance(estimate, CostEstimate) else float(estimate)
+        if cap_per_job is not None and usd > cap_per_job:
+            raise SpendCapError("job", cap_per_job, 0.0, usd)
+        if cap_per_day is not None:
+            spent = self.spent(day)
+            if spent + usd > cap_per_day:
+                raise SpendCapError("day", cap_per_day, spent, usd)

@@ -1,0 +1,404 @@
+"""The result history: every image the API returns, on disk before anyone sees it.
+
+Owns `ResultMeta` (what produced a result), `HistoryEntry` (one stored
+result) and `History` (record, list, get, delete, prune). Results survive a
+closed document or a crash, keep their prompt and settings for "reuse", and
+are shared by the Krita and GIMP plug-ins through one folder
+(`paths.history_dir()` by default). Layout, by local date:
+
+    root/2026-11-23/204512123456-1a2b3c4d.png         the image as returned
+    root/2026-11-23/204512123456-1a2b3c4d.mask.png    optional attachments
+    root/2026-11-23/204512123456-1a2b3c4d.json        the sidecar, written last
+
+The entry id is "20261123-204512123456-1a2b3c4d": the date folder and the file
+stem, so `get` needs no search and ids sort by time. Each file is written
+atomically and owner-only (0600) in folders that are 0700. A sidecar never
+holds an API key: every string goes through `secrets.redact`, and entries
+named like credentials are dropped.
+
+Imports `.paths` and `.secrets`; no httpx, no host modules, no numpy.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .secrets import redact
+
+log = logging.getLogger(__name__)
+
+JOBS = ("generate", "edit", "variation")
+SIDECAR_VERSION = 1
+_EXTENSIONS = {
+    "png": "png",
+    "jpeg": "jpg",
+    "jpg": "jpg",
+    "webp": "webp",
+    "gif": "gif",
+    "svg": "svg",
+}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_STEM = re.compile(r"^\d{12}-[0-9a-f]{8}$")
+_ID = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{12}-[0-9a-f]{8})$")
+_ATTACHMENT = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+# Dict entries with these names are dropped from sidecars whatever their value looks like.
+_CREDENTIAL_NAMES = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "api-key",
+        "key",
+        "authorization",
+        "azure_ad_token",
+        "token",
+        "access_token",
+        "secret",
+        "password",
+    }
+)
+# A crashed writer leaves ".name.xyz.tmp" behind; prune removes those older than this.
+_STALE_TEMP = timedelta(hours=1)
+
+
+@dataclass
+class ResultMeta:
+    """What produced one result, as stored in its sidecar.
+
+    `created` is an ISO 8601 time (filled in by `record` when empty);
+    `region` is (x, y, width, height) on the document or None for a whole
+    image; `candidate` is the index among the n results of one request;
+    `settings` holds the options used, so the UI can "reuse settings".
+    None means "not sent / not returned" (quality, background, usage, ...).
+    Costs are estimates in USD (see cost.py).
+    """
+
+    prompt: str = ""
+    revised_prompt: str | None = None
+    model: str = ""
+    job: str = "generate"
+    size: str = ""
+    quality: str | None = None
+    background: str | None = None
+    output_format: str = "png"
+    request_id: str | None = None
+    usage: dict[str, Any] | None = None
+    estimated_cost: float | None = None
+    actual_cost: float | None = None
+    created: str = ""
+    document: str = ""
+    region: tuple[int, int, int, int] | None = None
+    candidate: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values with every string redacted and credential entries dropped."""
+        data = asdict(self)
+        data["region"] = list(self.region) if self.region else None
+        scrubbed: dict[str, Any] = _scrub(data)
+        return scrubbed
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ResultMeta:
+        """Tolerant reading: unknown keys are ignored, ill-typed values get the default."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in data:
+                value = _read_field(f.name, data[f.name])
+                if value is not _BAD:
+                    values[f.name] = value
+        return cls(**values)
+
+
+_BAD = object()
+_OPTIONAL_STR = ("revised_prompt", "request_id", "quality", "background")
+_OPTIONAL_FLOAT = ("estimated_cost", "actual_cost")
+
+
+def _read_field(name: str, value: Any) -> Any:
+    if name in _OPTIONAL_STR:
+        return value if value is None or isinstance(value, str) else _BAD
+    if name in _OPTIONAL_FLOAT:
+        if value is None:
+            return None
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok and math.isfinite(value) else _BAD
+    if name == "usage":
+        return value if value is None or isinstance(value, dict) else _BAD
+    if name == "settings":
+        return value if isinstance(value, dict) else _BAD
+    if name == "region":
+        if value is None:
+            return None
+        ok = isinstance(value, (list, tuple)) and len(value) == 4
+        ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        return tuple(value) if ok else _BAD
+    if name == "candidate":
+        return value if isinstance(value, int) and not isinstance(value, bool) else _BAD
+    return value if isinstance(value, str) else _BAD
+
+
+def _scrub(value: Any) -> Any:
+    """Redact every string (keys too) and drop credential-named entries, recursively."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {
+            redact(str(k)): _scrub(v)
+            for k, v in value.items()
+            if str(k).strip().lower() not in _CREDENTIAL_NAMES
+        }
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One stored result: its id, its files and what produced it."""
+
+    id: str
+    image_path: Path
+    sidecar_path: Path
+    meta: ResultMeta
+    attachments: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def format(self) -> str:
+        return self.meta.output_format
+
+    def read_image(self) -> bytes:
+        return self.image_path.read_bytes()
+
+
+class History:
+    """The results under `root`, newest first.
+
+    `clock` returns the current local time (aware); tests pass their own.
+    Safe to share between threads; two programs may write to the same root.
+    """
+
+    def __init__(self, root: Path | None = None, clock: Callable[[], datetime] | None = None):
+        self.root = Path(root) if root else paths.history_dir()
+        self._clock = clock or (lambda: datetime.now().astimezone())
+        self._lock = threading.Lock()
+        self._last: datetime | None = None
+
+    def record(
+        self,
+        image_bytes: bytes,
+        fmt: str,
+        meta: ResultMeta,
+        attachments: Mapping[str, bytes] | None = None,
+    ) -> HistoryEntry:
+        """Write the image, then any PNG `attachments` (e.g. {"mask": ...}), then the sidecar.
+
+        Returns only once everything is on disk. If a write fails, the files
+        already written for this entry are removed and the error propagates.
+        """
+        ext = _EXTENSIONS.get(fmt.lower())
+        if ext is None:
+            raise ValueError(f"unknown image format {fmt!r}")
+        attachments = dict(attachments or {})
+        for name in attachments:
+            if not _ATTACHMENT.match(name):
+                raise ValueError(f"attachment name {name!r}: lower-case letters, digits, - or _")
+        moment = self._next_moment()
+        day, stem = f"{moment:%Y-%m-%d}", f"{moment:%H%M%S%f}-{os.urandom(4).hex()}"
+        folder = self.root / day
+        paths.ensure_private_dir(self.root)
+        paths.ensure_private_dir(folder)
+        meta = replace(meta, created=meta.created or moment.isoformat(timespec="seconds"))
+        image_path = folder / f"{stem}.{ext}"
+        attached = {name: folder / f"{stem}.{name}.png" for name in attachments}
+        sidecar_path = folder / f"{stem}.json"
+        stored = meta.to_dict()
+        sidecar = {
+            "version": SIDECAR_VERSION,
+            "image": image_path.name,
+            "attachments": {name: p.name for name, p in attached.items()},
+            "meta": stored,
+        }
+        written: builtins.list[Path] = []
+        try:
+            for path, data in [(image_path, image_bytes)] + [
+                (attached[name], attachments[name]) for name in attachments
+            ]:
+                written.append(path)
+                paths.write_private_file(path, data)
+            written.append(sidecar_path)
+            paths.write_private_file(sidecar_path, json.dumps(sidecar, indent=1).encode("utf-8"))
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        entry_id = f"{moment:%Y%m%d}-{stem}"
+        # Hand back what is on disk (redacted), so record() and get() agree.
+        return HistoryEntry(
+            entry_id, image_path, sidecar_path, ResultMeta.from_dict(stored), attached
+        )
+
+    def _next_moment(self) -> datetime:
+        # Ids must sort by time even when the clock is coarse or repeats itself.
+        with self._lock:
+            now = self._clock()
+            if self._last is not None and now <= self._last:
+                now = self._last + timedelta(microseconds=1)
+            self._last = now
+            return now
+
+    def list(self, limit: int | None = None) -> builtins.list[HistoryEntry]:
+        """Entries newest first; unreadable sidecars are skipped (and logged)."""
+        found: builtins.list[HistoryEntry] = []
+        for day in self._days(newest_first=True):
+            for stem in sorted(_stems(day, sidecars_only=True), reverse=True):
+                entry = self._load(day, stem)
+                if entry is not None:
+                    found.append(entry)
+                    if limit is not None and len(found) >= limit:
+                        return found
+        return found
+
+    def get(self, entry_id: str) -> HistoryEntry | None:
+        located = self._locate(entry_id)
+        return self._load(*located) if located else None
+
+    def delete(self, entry_id: str) -> bool:
+        """Remove every file of the entry; True if there was anything to remove."""
+        located = self._locate(entry_id)
+        if not located:
+            return False
+        removed = _remove_group(*located) > 0
+        _remove_if_empty(located[0])
+        return removed
+
+    def size_bytes(self) -> int:
+        """Bytes used by the history's own files (orphans and temp files included)."""
+        return sum(f.stat().st_size for day in self._days() for f in _files(day))
+
+    def prune(self, max_bytes: int, keep_latest: int = 1) -> builtins.list[str]:
+        """Delete the oldest entries until the history fits in `max_bytes`.
+
+        The newest `keep_latest` entries are never deleted, so a result just
+        recorded survives even a limit smaller than itself. Image files whose
+        sidecar never got written (a crash) count and go in date order too;
+        stale temp files go first. Returns the ids removed, oldest first.
+        """
+        self._remove_stale_temps()
+        groups = [(day, stem) for day in self._days() for stem in sorted(_stems(day))]
+        protected = set(groups[-keep_latest:]) if keep_latest > 0 else set()
+        total = self.size_bytes()
+        removed: builtins.list[str] = []
+        for day, stem in groups:
+            if total <= max_bytes:
+                break
+            if (day, stem) in protected:
+                continue
+            total -= _remove_group(day, stem)
+            removed.append(day.name.replace("-", "") + "-" + stem)
+            _remove_if_empty(day)
+        return removed
+
+    def _days(self, newest_first: bool = False) -> builtins.list[Path]:
+        try:
+            days = [p for p in self.root.iterdir() if _DAY.match(p.name) and p.is_dir()]
+        except FileNotFoundError:
+            return []
+        return sorted(days, key=lambda p: p.name, reverse=newest_first)
+
+    def _locate(self, entry_id: str) -> tuple[Path, str] | None:
+        match = _ID.match(entry_id)
+        if not match:
+            return None
+        year, month, day, stem = match.groups()
+        return self.root / f"{year}-{month}-{day}", stem
+
+    def _load(self, day: Path, stem: str) -> HistoryEntry | None:
+        sidecar_path = day / f"{stem}.json"
+        try:
+            data = json.loads(sidecar_path.read_text("utf-8"))
+            image_path = _own_file(day, stem, data["image"])
+            attachments = {
+                str(name): _own_file(day, stem, file_name)
+                for name, file_name in dict(data.get("attachments") or {}).items()
+            }
+            meta = ResultMeta.from_dict(data["meta"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("skipping unreadable history entry %s (%s)", sidecar_path, exc)
+            return None
+        if not image_path.is_file():
+            log.warning("skipping history entry %s: its image is missing", sidecar_path)
+            return None
+        entry_id = day.name.replace("-", "") + "-" + stem
+        return HistoryEntry(entry_id, image_path, sidecar_path, meta, attachments)
+
+    def _remove_stale_temps(self) -> None:
+        # File times are real time, whatever clock names the entries.
+        limit = time.time() - _STALE_TEMP.total_seconds()
+        for day in self._days():
+            for f in _files(day):
+                if f.name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        if f.stat().st_mtime < limit:
+                            f.unlink()
+
+
+def _own_file(day: Path, stem: str, name: Any) -> Path:
+    """The path a sidecar names, refusing anything outside the entry's own files."""
+    if not isinstance(name, str) or "/" in name or "\\" in name or not name.startswith(stem + "."):
+        raise ValueError(f"sidecar names a foreign file {name!r}")
+    return day / name
+
+
+def _files(day: Path) -> builtins.list[Path]:
+    try:
+        return [p for p in day.iterdir() if p.is_file()]
+    except FileNotFoundError:
+        return []
+
+
+def _stem_of(name: str) -> str:
+    return name.lstrip(".").split(".", 1)[0]
+
+
+def _stems(day: Path, sidecars_only: bool = False) -> set[str]:
+    """Entry stems in `day`; with `sidecars_only`, those whose sidecar exists."""
+    stems = set()
+    for f in _files(day):
+        stem = _stem_of(f.name)
+        if _STEM.match(stem) and (not sidecars_only or f.name == f"{stem}.json"):
+            stems.add(stem)
+    return stems
+
+
+def _remove_group(day: Path, stem: str) -> int:
+    """Delete every file of one entry (temp files included); returns the bytes freed."""
+    freed = 0
+    for f in _files(day):
+        if _stem_of(f.name) == stem:
+            with contextlib.suppress(FileNotFoundError):
+                size = f.stat().st_size
+                f.unlink()
+                freed += size
+    return freed
+
+
+def _remove_if_empty(day: Path) -> None:
+    with contextlib.suppress(OSError):
+        day.rmdir()  # fails, as it should, while the folder still holds anything

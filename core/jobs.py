@@ -1,0 +1,522 @@
+"""Jobs: one generate, edit or variation request for n candidates, run off the caller's thread.
+
+A `Job` owns a worker thread (no Qt, no GLib): it plans the request from the
+snapshot, sends it through the `ImagesClient`, turns each image into a
+`LayerPatch`, writes it to the history *before* handing it back, and reports
+`Progress` events. Host adapters never receive a callback on the worker
+thread: they call `job.poll_events()` from their own main-loop timer, so every
+host API call stays on the host's main thread. Only plain data crosses over.
+
+n candidates: one request with `n` where the model allows it; otherwise (more
+than the model's `n_max`, or streaming, where the event stream carries no
+image index) parallel requests of one image each.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .cancel import CancelToken
+from .catalogue import DEFAULT_MODEL, ModelSpec, get_model
+from .client import ImagesClient, ImagesResult
+from .cost import CostEstimate, SpendTracker, actual_cost, estimate
+from .errors import CancelledError, ImagesError
+from .geometry import Bounds
+from .history import History, HistoryEntry, ResultMeta
+from .imaging import Image, UploadImage, encode_upload
+from .planning import (
+    CanvasSnapshot,
+    ContextOptions,
+    EditPlan,
+    GeneratePlan,
+    LayerPatch,
+    composite,
+    layer_name,
+    patch_from_generation,
+    plan_edit,
+    plan_generate,
+    plan_variation,
+)
+from .requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
+
+log = logging.getLogger("openai_images.jobs")
+
+STAGES = (
+    "queued",
+    "uploading",
+    "rendering",
+    "partial",
+    "downloading",
+    "done",
+    "failed",
+    "cancelled",
+)
+FINAL_STAGES = ("done", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a job. `preview` is set on "partial" events when streaming."""
+
+    stage: str
+    message: str = ""
+    candidate: int | None = None
+    partial_index: int | None = None
+    preview: LayerPatch | None = None
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What the user chose besides the prompt; None means "leave it to the API"."""
+
+    model: str = DEFAULT_MODEL
+    size: str = "auto"
+    quality: str | None = None
+    n: int = 1
+    background: str | None = None
+    output_format: str | None = None
+    output_compression: int | None = None
+    input_fidelity: str | None = None
+    stream: bool = False
+    partial_images: int = 2
+    context: ContextOptions = field(default_factory=ContextOptions)
+    spend_cap_job_usd: float | None = None
+    spend_cap_day_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    index: int
+    patch: LayerPatch
+    entry: HistoryEntry
+
+
+@dataclass
+class JobResult:
+    candidates: list[Candidate] = field(default_factory=list)
+    failures: list[ImagesError] = field(default_factory=list)
+    estimate: CostEstimate | None = None
+    actual_cost_usd: float | None = None
+    usage: list[dict[str, Any]] = field(default_factory=list)
+    request_ids: list[str] = field(default_factory=list)
+
+
+_ids = itertools.count(1)
+
+
+class Job:
+    """A running request. Thread-safe; read `state`, `result` and `error` once `done`."""
+
+    def __init__(self, kind: str, prompt: str, options: JobOptions) -> None:
+        self.id = next(_ids)
+        self.kind = kind
+        self.prompt = prompt
+        self.options = options
+        self.token = CancelToken()
+        self.state = "queued"
+        self.result = JobResult()
+        self.error: ImagesError | None = None
+        self._events: queue.SimpleQueue[Progress] = queue.SimpleQueue()
+        self._finished = threading.Event()
+        self._emit(Progress("queued"))
+
+    def _emit(self, event: Progress) -> None:
+        self._events.put(event)
+
+    def poll_events(self) -> list[Progress]:
+        """Every event since the last call, oldest first (call it from the host's main loop)."""
+        events = []
+        while True:
+            try:
+                events.append(self._events.get_nowait())
+            except queue.Empty:
+                return events
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._finished.wait(timeout)
+
+    def _finish(self, state: str, error: ImagesError | None = None) -> None:
+        self.state, self.error = state, error
+        message = str(error) if error else ""
+        self._emit(Progress(state, message))
+        self._finished.set()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to run one job: planned lazily (encoding is slow), so on the worker thread."""
+
+    kind: str
+    prompt: str
+    spec: ModelSpec
+    options: JobOptions
+    document: str
+    plan: Callable[[], Any]
+    request: Callable[[Any, int], Any]
+    to_patch: Callable[[Any, Image, int], LayerPatch]
+    send_name: str
+
+
+class JobRunner:
+    """Starts jobs against one client and one history. Safe to share between threads."""
+
+    def __init__(
+        self,
+        client: ImagesClient,
+        history: History,
+        spend: SpendTracker | None = None,
+        max_parallel: int = 4,
+    ) -> None:
+        self.client = client
+        self.history = history
+        self.spend = spend
+        self.max_parallel = max_parallel
+
+    # -- recipes: what each job sends, and how its images become patches ------
+    def generate_recipe(
+        self, prompt: str, target: Bounds, options: JobOptions, document_name: str = ""
+    ) -> Recipe:
+        spec = get_model(options.model)
+
+        def request(plan: GeneratePlan, n: int) -> GenerateRequest:
+            return GenerateRequest(
+                prompt=prompt,
+                model=spec.id,
+                n=n,
+                size=_size_of(plan),
+                **_common(options),
+                **_stream_fields(spec, options),
+            )
+
+        def to_patch(plan: GeneratePlan, img: Image, index: int) -> LayerPatch:
+            return replace(patch_from_generation(plan, img), name=layer_name(prompt, index))
+
+        return Recipe(
+            "generate",
+            prompt,
+            spec,
+            options,
+            document_name,
+            lambda: plan_generate(target, spec, options.size),
+            request,
+            to_patch,
+            "generate",
+        )
+
+    def edit_recipe(
+        self,
+        prompt: str,
+        snapshot: CanvasSnapshot,
+        options: JobOptions,
+        references: Sequence[Image] = (),
+        markup: Image | None = None,
+        whole_image: bool = False,
+    ) -> Recipe:
+        """An inpainting job; `whole_image` edits everything with no mask (several
+        images combined by the prompt, say). `markup` is in the snapshot's coordinates."""
+        spec = get_model(options.model)
+
+        def plan() -> EditPlan:
+            if whole_image:
+                return plan_variation(snapshot, spec, options.size)
+            return plan_edit(snapshot, spec, options.context, options.size)
+
+        def request(plan: EditPlan, n: int) -> EditRequest:
+            refs = tuple(
+                _upload(encode_upload(img, spec, f"reference-{i + 1}"))
+                for i, img in enumerate(references)
+            )
+            guide = _markup_upload(plan, snapshot, markup) if markup is not None else None
+            return EditRequest(
+                prompt=prompt,
+                model=spec.id,
+                images=(_upload(plan.image), *refs),
+                mask=None if guide or plan.mask is None else _upload(plan.mask),
+                markup=guide,
+                input_fidelity=options.input_fidelity,
+                n=n,
+                size=_size_of(plan),
+                **_common(options),
+                **_stream_fields(spec, options),
+            )
+
+        def to_patch(plan: EditPlan, img: Image, index: int) -> LayerPatch:
+            return replace(composite(plan, img), name=layer_name(prompt, index))
+
+        return Recipe(
+            "edit", prompt, spec, options, snapshot.document_name, plan, request, to_patch, "edit"
+        )
+
+    def variation_recipe(
+        self, snapshot: CanvasSnapshot, options: JobOptions, prompt: str | None = None
+    ) -> Recipe:
+        spec = get_model(options.model)
+        title = prompt or f"variation of {snapshot.layer_name or snapshot.document_name}"
+
+        def request(plan: EditPlan, n: int) -> VariationRequest:
+            extra: dict[str, Any] = {"prompt": prompt} if prompt else {}
+            return VariationRequest(
+                model=spec.id, image=_upload(plan.image), n=n, size=_size_of(plan), **extra
+            )
+
+        def to_patch(plan: EditPlan, img: Image, index: int) -> LayerPatch:
+            return replace(composite(plan, img), name=layer_name(title, index))
+
+        return Recipe(
+            "variation",
+            prompt or "",
+            spec,
+            options,
+            snapshot.document_name,
+            lambda: plan_variation(snapshot, spec, options.size),
+            request,
+            to_patch,
+            "vary",
+        )
+
+    # -- starting jobs ---------------------------------------------------------
+    def submit(self, recipe: Recipe) -> Job:
+        job = Job(recipe.kind, recipe.prompt, recipe.options)
+        thread = threading.Thread(
+            target=self._run, args=(job, recipe), name=f"openai-images-job-{job.id}"
+        )
+        thread.daemon = True  # a host quitting mid-job must not hang on it
+        thread.start()
+        return job
+
+    def submit_generate(self, *args: Any, **kwargs: Any) -> Job:
+        return self.submit(self.generate_recipe(*args, **kwargs))
+
+    def submit_edit(self, *args: Any, **kwargs: Any) -> Job:
+        return self.submit(self.edit_recipe(*args, **kwargs))
+
+    def submit_variation(self, *args: Any, **kwargs: Any) -> Job:
+        return self.submit(self.variation_recipe(*args, **kwargs))
+
+    def dry_run(self, recipe: Recipe) -> dict[str, Any]:
+        """Plan and validate without sending: what would go over the wire, and its cost."""
+        plan = recipe.plan()
+        calls = self._split(recipe, plan)
+        req = calls[0][1]
+        req.validate(recipe.spec)
+        path, body = req.to_wire(recipe.spec)
+        est = self._estimate(recipe)
+        return {
+            "requests": len(calls),
+            "endpoint": path,
+            "body": _describe_body(body),
+            "region": list(getattr(plan, "region", ())),
+            "estimated_cost_usd": None if est is None else round(est.usd, 4),
+            "cost_basis": None if est is None else est.basis,
+        }
+
+    # -- the worker ----------------------------------------------------------
+    def _run(self, job: Job, recipe: Recipe) -> None:
+        try:
+            job.token.raise_if_cancelled()
+            plan = recipe.plan()
+            calls = self._split(recipe, plan)
+            for _, req in calls:
+                req.validate(recipe.spec)
+            job.result.estimate = self._estimate(recipe)
+            if self.spend is not None and job.result.estimate is not None:
+                opts = recipe.options
+                self.spend.check(
+                    job.result.estimate,
+                    cap_per_day=opts.spend_cap_day_usd,
+                    cap_per_job=opts.spend_cap_job_usd,
+                )
+            self._run_calls(job, recipe, plan, calls)
+        except CancelledError as exc:
+            job._finish("cancelled", exc)
+            return
+        except ImagesError as exc:
+            job._finish("failed", exc)
+            return
+        except Exception as exc:  # a bug must end the job with a message, never hang the host
+            log.exception("job %s crashed", job.id)
+            job._finish("failed", ImagesError(f"internal error: {exc!r}"))
+            return
+        if job.token.cancelled:
+            job._finish("cancelled", CancelledError("cancelled"))
+        elif job.result.candidates:
+            job._finish("done")
+        else:
+            job._finish("failed", job.result.failures[0] if job.result.failures else None)
+
+    def _estimate(self, recipe: Recipe) -> CostEstimate | None:
+        opts = recipe.options
+        quality = opts.quality or recipe.spec.default_quality
+        partials = opts.partial_images if opts.stream and recipe.spec.streaming else 0
+        return estimate(
+            recipe.spec.id, quality, opts.size, opts.n, len(recipe.prompt), partial_images=partials
+        )
+
+    def _split(self, recipe: Recipe, plan: Any) -> list[tuple[int, Any]]:
+        """(first candidate index, request) pairs covering the n candidates."""
+        n, spec = recipe.options.n, recipe.spec
+        streaming = recipe.options.stream and spec.streaming
+        if n <= spec.n_max and not (streaming and n > 1):
+            return [(0, recipe.request(plan, n))]
+        return [(i, recipe.request(plan, 1)) for i in range(n)]
+
+    def _run_calls(self, job: Job, recipe: Recipe, plan: Any, calls: list[tuple[int, Any]]) -> None:
+        lock = threading.Lock()
+        send = getattr(self.client, recipe.send_name)
+
+        def one(first: int, req: Any) -> None:
+            def on_partial(index: int, data: bytes) -> None:
+                preview = recipe.to_patch(plan, Image.decode(data), first)
+                job._emit(Progress("partial", "", first, index, preview))
+
+            job._emit(Progress("uploading", candidate=first))
+            job._emit(Progress("rendering", candidate=first))
+            try:
+                stream = recipe.options.stream and recipe.spec.streaming
+                result = send(req, on_partial=on_partial if stream else None, cancel=job.token)
+            except CancelledError:
+                raise
+            except ImagesError as exc:
+                with lock:
+                    job.result.failures.append(exc)
+                return
+            job._emit(Progress("downloading", candidate=first))
+            for offset, data in enumerate(result.images):
+                candidate = self._deliver(job, recipe, plan, result, data, first + offset)
+                with lock:
+                    job.result.candidates.append(candidate)
+            with lock:
+                self._account(job, recipe.spec, result)
+
+        with ThreadPoolExecutor(max_workers=min(len(calls), self.max_parallel)) as pool:
+            futures = [pool.submit(one, first, req) for first, req in calls]
+            errors = [f.exception() for f in futures]
+        for err in errors:
+            if err is not None:
+                raise err
+        job.result.candidates.sort(key=lambda c: c.index)
+
+    def _deliver(
+        self, job: Job, recipe: Recipe, plan: Any, result: ImagesResult, data: bytes, index: int
+    ) -> Candidate:
+        """Decode, composite and write to the history: on disk before anyone sees it."""
+        patch = recipe.to_patch(plan, Image.decode(data), index)
+        spec, opts = recipe.spec, recipe.options
+        b = patch.bounds
+        meta = ResultMeta(
+            prompt=recipe.prompt,
+            revised_prompt=_at(result.revised_prompts, index),
+            model=spec.id,
+            job=recipe.kind,
+            size=result.size or _size_of(plan),
+            quality=result.quality or opts.quality,
+            background=result.background or opts.background,
+            output_format="png",
+            request_id=result.request_id,
+            usage=result.usage,
+            estimated_cost=job.result.estimate.usd if job.result.estimate else None,
+            actual_cost=actual_cost(spec.id, result.usage) if result.usage else None,
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            document=recipe.document,
+            region=(b.x, b.y, b.width, b.height),
+            candidate=index,
+            settings=_settings_of(opts),
+        )
+        entry = self.history.record(patch.image.to_png(), "png", meta)
+        return Candidate(index, patch, entry)
+
+    def _account(self, job: Job, spec: ModelSpec, result: ImagesResult) -> None:
+        if result.request_id:
+            job.result.request_ids.append(result.request_id)
+        if result.usage:
+            job.result.usage.append(result.usage)
+            cost = actual_cost(spec.id, result.usage)
+            if cost is not None:
+                job.result.actual_cost_usd = (job.result.actual_cost_usd or 0.0) + cost
+                if self.spend is not None:
+                    self.spend.add(cost)
+
+
+def _size_of(plan) -> str:
+    extent = plan.api_extent
+    return f"{extent.width}x{extent.height}"
+
+
+def _at(items, index: int):
+    return items[index] if items and index < len(items) else None
+
+
+def _common(options: JobOptions) -> dict[str, Any]:
+    return {
+        "quality": options.quality,
+        "background": options.background,
+        "output_format": options.output_format,
+        "output_compression": options.output_compression,
+    }
+
+
+def _stream_fields(spec: ModelSpec, options: JobOptions) -> dict[str, Any]:
+    if not (options.stream and spec.streaming):
+        return {}
+    return {"stream": True, "partial_images": min(options.partial_images, spec.partial_images_max)}
+
+
+def _settings_of(options: JobOptions) -> dict[str, Any]:
+    return {
+        "model": options.model,
+        "size": options.size,
+        "quality": options.quality,
+        "n": options.n,
+        "background": options.background,
+        "output_format": options.output_format,
+        "input_fidelity": options.input_fidelity,
+        "padding_px": options.context.padding_px,
+        "whole_image": options.context.whole_image,
+    }
+
+
+def _upload(image: UploadImage) -> UploadFile:
+    return UploadFile(image.filename, image.data, image.mime)
+
+
+def _markup_upload(plan: EditPlan, snapshot: CanvasSnapshot, markup: Image) -> UploadFile:
+    """The markup layer cut and scaled exactly like the first image, as the API requires."""
+    r = plan.region
+    local = Bounds(r.x - snapshot.origin.x, r.y - snapshot.origin.y, r.width, r.height)
+    guide = markup.crop(local).resize(plan.api_extent)
+    return UploadFile("markup.png", guide.to_png(), "image/png")
+
+
+def _describe_body(body: Any) -> Any:
+    """A printable view of a request body: file parts by name, size and type, not bytes."""
+    if isinstance(body, tuple):
+        fields, files = body
+        return {"fields": fields, "files": [_describe_file(f) for f in files]}
+    return body
+
+
+def _describe_file(item: Any) -> dict[str, Any]:
+    name, (filename, data, mime) = item
+    return {"part": name, "filename": filename, "mime": mime, "bytes": len(data)}
+
+
+def runner_from_environment(**kwargs: Any) -> JobRunner:
+    """A runner from the user's settings, key store and environment (see core.setup)."""
+    from .setup import make_runner
+
+    return make_runner(**kwargs)
