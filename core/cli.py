@@ -100,8 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    _install_redaction()
+    handler = _log_handler()
     try:
         if args.command == "models":
             return _list_models(args)
@@ -118,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"network error: {exc}", EXIT_NETWORK)
     except (APIError, ImagesError) as exc:
         return _fail(f"API error: {exc}", EXIT_API)
+    finally:
+        logging.getLogger("openai_images").removeHandler(handler)
 
 
 def _fail(message: str, code: int) -> int:
@@ -125,10 +126,16 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _install_redaction() -> None:
+def _log_handler() -> logging.Handler:
+    """Warnings of the core's loggers on stderr, with keys masked, for this run only."""
     from .secrets import install_redaction
 
-    install_redaction(logging.getLogger())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("openai-images: %(levelname)s %(message)s"))
+    handler.setLevel(logging.WARNING)
+    install_redaction(handler)
+    logging.getLogger("openai_images").addHandler(handler)
+    return handler
 
 
 # -- inputs ------------------------------------------------------------------

@@ -314,13 +314,20 @@ class JobRunner:
         calls = self._split(recipe, plan)
         req = calls[0][1]
         req.validate(recipe.spec)
-        path, body = req.to_wire(recipe.spec)
+        wire = req.to_wire(recipe.spec)
         est = self._estimate(recipe)
+        body: Any = wire.json_body
+        if wire.multipart:
+            body = {
+                "fields": dict(wire.fields),
+                "files": [_describe_file(n, f) for n, f in wire.files],
+            }
         return {
             "requests": len(calls),
-            "endpoint": path,
-            "body": _describe_body(body),
-            "region": list(getattr(plan, "region", ())),
+            "endpoint": wire.path,
+            "stream": wire.stream,
+            "body": body,
+            "region": _region_of(plan.region),
             "estimated_cost_usd": None if est is None else round(est.usd, 4),
             "cost_basis": None if est is None else est.basis,
         }
@@ -452,6 +459,10 @@ class JobRunner:
                     self.spend.add(cost)
 
 
+def _region_of(b: Bounds) -> list[int]:
+    return [b.x, b.y, b.width, b.height]
+
+
 def _size_of(plan) -> str:
     extent = plan.api_extent
     return f"{extent.width}x{extent.height}"
@@ -502,21 +513,11 @@ def _markup_upload(plan: EditPlan, snapshot: CanvasSnapshot, markup: Image) -> U
     return UploadFile("markup.png", guide.to_png(), "image/png")
 
 
-def _describe_body(body: Any) -> Any:
-    """A printable view of a request body: file parts by name, size and type, not bytes."""
-    if isinstance(body, tuple):
-        fields, files = body
-        return {"fields": fields, "files": [_describe_file(f) for f in files]}
-    return body
-
-
-def _describe_file(item: Any) -> dict[str, Any]:
-    name, (filename, data, mime) = item
-    return {"part": name, "filename": filename, "mime": mime, "bytes": len(data)}
-
-
-def runner_from_environment(**kwargs: Any) -> JobRunner:
-    """A runner from the user's settings, key store and environment (see core.setup)."""
-    from .setup import make_runner
-
-    return make_runner(**kwargs)
+def _describe_file(part: str, upload: UploadFile) -> dict[str, Any]:
+    """A file part by name, size and type: a dry run prints no image bytes."""
+    return {
+        "part": part,
+        "filename": upload.filename,
+        "mime": upload.mime,
+        "bytes": len(upload.data),
+    }

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalogue import ModelSpec
+from .errors import ImagesError
 from .geometry import Bounds, Extent, Point
 from .imaging import Image, Mask, UploadImage, composite_over, encode_upload
 from .masks import coverage_bounds, coverage_from_alpha, selection_bounds, to_api_mask
@@ -36,7 +37,7 @@ DEFAULT_LAYER_NAME = "OpenAI image"
 _BREAKS = ("Cc", "Zl", "Zp", "Zs")
 
 
-class NothingToEditError(ValueError):
+class NothingToEditError(ImagesError, ValueError):
     """Neither a selection nor transparent pixels say where to paint.
 
     `reason` is one of "empty_selection", "no_selection", "opaque_layer",

@@ -249,7 +249,8 @@ def _form(body: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _expected(req: Any) -> int:
-    return req.n * (1 + (req.partial_images or 0) if req.stream else 1)
+    partials = (req.partial_images or 0) if req.stream else 0
+    return int(req.n * (1 + partials))
 
 
 @dataclass(frozen=True)

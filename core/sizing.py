@@ -18,13 +18,21 @@ from __future__ import annotations
 import math
 
 from .catalogue import ModelSpec, SizeRule, parse_size
+from .errors import ValidationError
 from .geometry import Bounds, Extent
 
 PREFERENCES = ("auto", "native")
 
 
-class SizeError(ValueError):
+class SizeError(ValidationError, ValueError):
     """A requested size the model does not accept; the message names the rule."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__("size", rule)
+        self.args = (rule,)
+
+    def __str__(self) -> str:
+        return self.rule
 
 
 def choose_api_size(spec: ModelSpec, region: Extent, preference: str = "auto") -> Extent:

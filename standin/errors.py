@@ -106,6 +106,21 @@ def invalid_type(name: str, expected: str, got: str) -> ApiError:
     )
 
 
+def value_words(value: Any) -> str:
+    """How the API names the JSON type of a value it did not expect."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
 def integer_out_of_range(name: str, value: int, low: int, high: int) -> ApiError:
     if value < low:
         return ApiError(

@@ -1,11 +1,11 @@
-"""The HTTP side of the stand-in: routes, auth, reading bodies, writing responses.
+"""The HTTP side of the stand-in: routes, auth, request bodies, what to answer.
 
 Owns `Handler` (one instance per connection, from `http.server`). It turns a
 request into a `Submission`, records it, validates it, applies an injected
 fault, then answers: JSON, a chunked `text/event-stream`, a `/files/<id>.png`
-download for DALL-E `url` results, or an error in the real shape. Every
-response carries an `x-request-id`. The state it reads and writes (records,
-fault queue, file store, settings) lives on `StandinServer` (server.py).
+download for DALL-E `url` results, or an error in the real shape. The bytes
+go out through the `Wire` mixin (wire.py). The state it reads and writes
+(records, fault queue, file store, settings) lives on `StandinServer`.
 
 Routes: POST /v1/images/{generations,edits,variations}; GET /v1/models[/<id>];
 GET /files/<id>.png; Azure: POST /openai/deployments/<d>/images/{generations,
@@ -17,14 +17,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import select
-import socket
-import struct
 import sys
 import time
 import traceback
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
@@ -36,7 +32,9 @@ from . import faults, multipart, render
 from .errors import ApiError, invalid_api_key, invalid_url, missing_auth, model_not_found
 from .record import FileRecord, RequestRecord, scrub_headers
 from .results import Output, render_job, response_body, stream_events
-from .validate import Job, Submission, Upload, json_uploads, validate
+from .uploads import Upload, json_uploads
+from .validate import Job, Submission, validate
+from .wire import ClientGone, Wire
 
 if TYPE_CHECKING:
     from .server import StandinServer
@@ -45,10 +43,6 @@ IMAGES = re.compile(r"^/(?:v1|openai/v1)/images/(generations|edits|variations)$"
 AZURE = re.compile(r"^/openai/deployments/([^/]+)/images/(generations|edits)$")
 MODELS = re.compile(r"^/v1/models(?:/([^/]+))?$")
 FILES = re.compile(r"^/files/([0-9a-f]+)\.png$")
-
-
-class ClientGone(Exception):
-    """The client closed the connection (a cancel) or the server is stopping."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,7 @@ def route_of(method: str, path: str) -> Route:
     return Route("unknown")
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(Wire, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx pools connections
     server_version = "standin"
     sys_version = ""
@@ -96,20 +90,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         self._dispatch("PATCH")
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """http.server's own errors (bad request line, unknown method) in the API's shape."""
-        self.request_id = getattr(self, "request_id", None) or "req_" + secrets.token_hex(16)
-        body = json.dumps(ApiError(code, message or HTTPStatus(code).phrase).body()).encode()
-        self.close_connection = True
-        self.send_response(code, message)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("x-request-id", self.request_id)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
         if self.standin.verbose:
@@ -205,12 +185,8 @@ class Handler(BaseHTTPRequestHandler):
                 legacy=self.standin.legacy,
                 models=self.standin.models,
             )
-            record.valid, record.model, record.model_defaulted = (
-                True,
-                job.model,
-                job.model_defaulted,
-            )
-            record.stream = job.stream
+            record.valid, record.stream = True, job.stream
+            record.model, record.model_defaulted = job.model, job.model_defaulted
         except ApiError as exc:
             error = exc
             record.valid, record.error = False, exc.body()
@@ -268,7 +244,7 @@ class Handler(BaseHTTPRequestHandler):
         sub = Submission(route.endpoint, "json", data, [], route.deployment)
         if route.endpoint == "edits":
             try:
-                self.record.files = [self._file_record(u) for u in json_uploads(sub)]
+                self.record.files = [self._file_record(u) for u in json_uploads(data)]
             except ApiError:
                 pass  # validation will say what is wrong with them
         return sub
@@ -423,110 +399,3 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.record.outcome = "ok"
         self._send(200, data, "image/png", {})
-
-    # ------------------------------------------------------------ wire
-
-    def _start(
-        self, status: int, content_type: str, headers: dict[str, str], length: int | None
-    ) -> None:
-        self.record.status = status
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("x-request-id", self.request_id)
-        self.send_header("openai-version", "2020-10-01")
-        self.send_header(
-            "openai-processing-ms", str(round((time.monotonic() - self.started) * 1000))
-        )
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if length is None:
-            self.send_header("Transfer-Encoding", "chunked")
-        else:
-            self.send_header("Content-Length", str(length))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-
-    def _send(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str,
-        headers: dict[str, str],
-        *,
-        truncate: bool = False,
-        body_seconds: float = 0.0,
-    ) -> None:
-        self._start(status, content_type, headers, len(body))
-        if truncate:
-            self._write(body[: len(body) // 2])
-            self.close_connection = True
-            return
-        if body_seconds <= 0:
-            self._write(body)
-            return
-        pieces = 20
-        step = -(-len(body) // pieces)
-        for offset in range(0, len(body), step):
-            self._write(body[offset : offset + step])
-            self._pause(body_seconds / pieces)
-
-    def _send_error(self, error: ApiError) -> None:
-        body = json.dumps(error.body(), indent=2).encode()
-        self._send(error.status, body, "application/json", error.headers)
-
-    def _try_send_error(self, error: ApiError) -> None:
-        try:
-            self._send_error(error)
-        except Exception:
-            self.close_connection = True
-
-    def _chunk(self, text: str) -> None:
-        data = text.encode()
-        self._write(b"%X\r\n%s\r\n" % (len(data), data))
-
-    def _write(self, data: bytes) -> None:
-        try:
-            self.wfile.write(data)
-        except OSError:
-            raise ClientGone() from None
-
-    def _reset_connection(self) -> None:
-        """Send the start of a 200, then abort the TCP connection (RST, not FIN)."""
-        self.record.status = None
-        head = (
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            f"x-request-id: {self.request_id}\r\nContent-Length: 100000\r\n\r\n"
-            '{"created": '
-        )
-        self._write(head.encode())
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
-        self.close_connection = True
-
-    def _pause(self, seconds: float) -> None:
-        """Sleep, but notice a client that hangs up (a cancel) or a server that stops."""
-        deadline = time.monotonic() + seconds
-        stopping = self.standin._stopping
-        while (remaining := deadline - time.monotonic()) > 0:
-            if stopping.is_set():
-                raise ClientGone()
-            try:
-                readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.05))
-            except (OSError, ValueError):
-                raise ClientGone() from None
-            if readable and not self._peer_open():
-                raise ClientGone()
-            if readable:
-                # Bytes of a next request are waiting, so a hang-up cannot be seen; sleep.
-                if stopping.wait(max(0.0, deadline - time.monotonic())):
-                    raise ClientGone()
-                return
-
-    def _peer_open(self) -> bool:
-        try:
-            return self.connection.recv(1, socket.MSG_PEEK) != b""
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False

@@ -1,30 +1,23 @@
 """Checks one Images API request the way the real service states it would.
 
-Owns `Upload`, `Submission` (a request as it arrived, already split into fields
-and file parts), `InputImage` and `Job` (a request that passed, with every
-default filled in), and `validate`. Order of checks: unknown field names and
-types first (schema level), then the model, then per-model fields, then files.
-The first broken rule raises `ApiError`, as the service answers with one error.
-Imports `errors`, `rules` and Pillow; no HTTP.
+Owns `Submission` (a request as it arrived, already split into fields and file
+parts), `Job` (a request that passed, with every default filled in), and
+`validate`. Order of checks: unknown field names and types first (schema
+level), then the model, then per-model fields, then files (uploads.py). The
+first broken rule raises `ApiError`, as the service answers with one error.
+Imports `errors`, `rules`, `uploads`; no HTTP.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
 from . import rules as R
 from .errors import (
     ApiError,
-    bad_file,
     deployment_not_found,
     integer_out_of_range,
     invalid_type,
@@ -32,9 +25,10 @@ from .errors import (
     missing_parameter,
     model_not_found,
     unknown_parameter,
-    unsupported_mimetype,
     unsupported_parameter,
+    value_words,
 )
+from .uploads import InputImage, Upload, check_uploads, json_uploads
 
 FIELD_TYPES: dict[str, type] = {
     "prompt": str,
@@ -77,17 +71,7 @@ ALLOWED_FILES = {
 }
 # Fields only GPT image models take; a DALL-E model refuses them.
 GPT_ONLY = _GPT_OUTPUT | {"moderation", "input_fidelity", "complexity"}
-FORMAT_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 OUTPUT_FORMATS = ("png", "jpeg", "webp")
-DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[^;,]*)*),(.*)$", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Upload:
-    field: str  # the multipart part name (image, image[], mask, markup) or images[i]
-    filename: str | None
-    content_type: str | None
-    data: bytes
 
 
 @dataclass
@@ -97,13 +81,6 @@ class Submission:
     fields: dict[str, Any]
     uploads: list[Upload] = field(default_factory=list)
     deployment: str | None = None  # Azure classic URLs name the model in the path
-
-
-@dataclass
-class InputImage:
-    upload: Upload
-    image: Image.Image  # decoded and loaded, in its own mode
-    mime: str
 
 
 @dataclass
@@ -163,7 +140,7 @@ def validate(
     if "complexity" in values:
         _check_enum(values, "complexity", rules.complexity, "medium")
     _check_enum(values, "moderation", ("low", "auto"), "auto")
-    images, mask, markup = _check_uploads(sub, rules)
+    images, mask, markup = check_uploads(sub.endpoint, _uploads_of(sub), rules)
     width, height = _check_size(sub.endpoint, values, rules, images)
     return Job(
         endpoint=sub.endpoint,
@@ -225,7 +202,7 @@ def _coerce(name: str, raw: Any, encoding: str) -> Any:
         return raw
     if wanted is not int and isinstance(raw, wanted):
         return raw
-    raise invalid_type(name, _type_words(wanted), _value_words(raw))
+    raise invalid_type(name, _type_words(wanted), value_words(raw))
 
 
 def _from_text(name: str, text: str, wanted: type) -> Any:
@@ -243,20 +220,6 @@ def _from_text(name: str, text: str, wanted: type) -> Any:
 
 def _type_words(kind: type) -> str:
     return {int: "an integer", bool: "a boolean", str: "a string"}[kind]
-
-
-def _value_words(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def _resolve_model(
@@ -398,209 +361,7 @@ def _check_size(
     return parsed
 
 
-# ----------------------------------------------------------------- files
-
-
-def _check_uploads(
-    sub: Submission, rules: R.ModelRules
-) -> tuple[list[InputImage], InputImage | None, InputImage | None]:
-    if sub.endpoint == "generations":
-        return [], None, None
-    uploads = json_uploads(sub) if sub.encoding == "json" else sub.uploads
-    param = "images" if sub.encoding == "json" else "image"
-    sources = [
-        u for u in uploads if u.field in ("image", "image[]") or u.field.startswith("images[")
-    ]
-    if sub.endpoint == "variations":
-        return [_check_variation_image(sources)], None, None
-    _check_image_count(sources, rules, sub.encoding)
-    images = [
-        _decode(u, param, rules.edit_mimes, rules.edit_image_max_bytes, rules.square_png_only)
-        for u in sources
-    ]
-    first = images[0].image.size
-    masks = [u for u in uploads if u.field == "mask"]
-    markups = [u for u in uploads if u.field == "markup"]
-    if len(masks) > 1 or len(markups) > 1:
-        raise _duplicate("mask" if len(masks) > 1 else "markup")
-    if masks and markups:
-        # Section A: markup "cannot be combined with mask".
-        raise ApiError(
-            400, "'markup' cannot be combined with 'mask'.", param="markup", code="invalid_value"
-        )
-    mask = _check_overlay(masks[0], "mask", rules.mask_max_bytes, first) if masks else None
-    markup = (
-        _check_overlay(markups[0], "markup", rules.edit_image_max_bytes, first) if markups else None
-    )
-    return images, mask, markup
-
-
-def _check_image_count(sources: list[Upload], rules: R.ModelRules, encoding: str) -> None:
-    if not sources:
-        raise missing_parameter("images" if encoding == "json" else "image")
-    names = {u.field for u in sources}
-    if encoding == "multipart" and ("image" in names and len(sources) > 1):
-        # The SDKs send one file as `image` and a list as repeated `image[]`.
-        raise _duplicate("image")
-    if len(sources) > rules.edit_images_max:
-        raise ApiError(
-            400,
-            f"Invalid 'image': array too long. Expected an array with maximum length "
-            f"{rules.edit_images_max}, but got an array with length {len(sources)} instead.",
-            param="image",
-            code="array_above_max_length",
-        )
-
-
-def _duplicate(name: str) -> ApiError:
-    return ApiError(
-        400,
-        f"Duplicate parameter: '{name}'. Send one '{name}' file, or several images as "
-        f"repeated 'image[]' parts.",
-        param=name,
-        code="invalid_value",
-    )
-
-
-def _check_variation_image(sources: list[Upload]) -> InputImage:
-    if not sources:
-        raise missing_parameter("image")
-    if len(sources) > 1 or sources[0].field != "image":
-        raise invalid_type("image", "a file", "an array of files")
-    # Spec `CreateImageVariationRequest.image`: "a valid PNG file, less than 4MB, and square".
-    return _decode(sources[0], "image", ("image/png",), 4 * R.MIB, square=True)
-
-
-def _decode(
-    upload: Upload, param: str, mimes: tuple[str, ...], max_bytes: int, square: bool = False
-) -> InputImage:
-    mime = upload.content_type
-    if not mime:
-        raise bad_file(
-            param,
-            "failed to determine mimetype. Supported file formats are "
-            + ", ".join(f"'{m}'" for m in sorted(mimes))
-            + ".",
-            "missing_file_mimetype",
-        )
-    if mime not in mimes:
-        raise unsupported_mimetype(param, mime, mimes)
-    if len(upload.data) >= max_bytes:
-        raise bad_file(
-            param,
-            f"the file is {len(upload.data)} bytes; it must be less than "
-            f"{max_bytes // R.MIB} MB ({max_bytes} bytes).",
-            "image_too_large",
-        )
-    image = _open(upload.data)
-    if image is None:
-        raise bad_file(param, f"the file could not be decoded as '{mime}'.", "invalid_image_file")
-    found = FORMAT_MIME.get(image.format or "", image.format or "unknown")
-    if found != mime:
-        raise bad_file(
-            param,
-            f"the file holds '{found}' data, which does not match its declared type '{mime}'.",
-            "invalid_image_format",
-        )
-    if square and image.width != image.height:
-        raise bad_file(
-            param,
-            f"the image must be square, but it is {image.width}x{image.height}.",
-            "invalid_image_dimensions",
-        )
-    return InputImage(upload=upload, image=image, mime=mime)
-
-
-def _open(data: bytes) -> Image.Image | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        return image
-    except Exception:  # Pillow raises many types for a bad file; all mean "not an image"
-        return None
-
-
-def _check_overlay(
-    upload: Upload, param: str, max_bytes: int, first: tuple[int, int]
-) -> InputImage:
-    """Mask and markup: PNG with real transparency, the size of the first image."""
-    decoded = _decode(upload, param, ("image/png",), max_bytes)
-    image = decoded.image
-    has_alpha = "A" in image.getbands() or "transparency" in image.info
-    if not has_alpha:
-        raise bad_file(
-            param,
-            f"the {param} must have an alpha channel (for example RGBA), but its mode is "
-            f"'{image.mode}'.",
-            f"invalid_{param}_format",
-        )
-    alpha = image.convert("RGBA").getchannel("A")
-    if alpha.getextrema()[0] != 0:
-        # Spec: "fully transparent areas (e.g. where alpha is zero) indicate where
-        # image should be edited"; none means the mask marks nothing.
-        raise bad_file(
-            param, f"the {param} has no fully transparent pixels (alpha 0).", f"invalid_{param}"
-        )
-    if image.size != first:
-        raise ApiError(
-            400,
-            f"Invalid {param}: the {param} is {image.width}x{image.height} but the first image "
-            f"is {first[0]}x{first[1]}; they must have the same dimensions.",
-            param=param,
-            code=f"invalid_{param}_size",
-        )
-    return decoded
-
-
-def json_uploads(sub: Submission) -> list[Upload]:
-    """JSON edits (`EditImageBodyJsonParam`): `images` and `mask` as data: URLs."""
-    refs = sub.fields.get("images")
-    if not isinstance(refs, list):
-        raise invalid_type("images", "an array", _value_words(refs))
-    if not 1 <= len(refs) <= 16:
-        raise ApiError(
-            400,
-            f"Invalid 'images': expected between 1 and 16 items, but got {len(refs)}.",
-            param="images",
-            code="invalid_value",
-        )
-    uploads = [_from_ref(ref, f"images[{i}]", "images") for i, ref in enumerate(refs)]
-    if sub.fields.get("mask") is not None:
-        uploads.append(_from_ref(sub.fields["mask"], "mask", "mask"))
-    return uploads
-
-
-def _from_ref(ref: Any, name: str, param: str) -> Upload:
-    if not isinstance(ref, dict) or len(ref) != 1 or set(ref) - {"image_url", "file_id"}:
-        raise ApiError(
-            400,
-            f"Invalid '{name}': provide exactly one of 'image_url' or 'file_id'.",
-            param=param,
-            code="invalid_value",
-        )
-    if "file_id" in ref:
-        raise ApiError(
-            400,
-            f"Invalid '{name}': the stand-in has no Files API; send a data: URL.",
-            param=param,
-            code="invalid_value",
-        )
-    url = ref["image_url"]
-    match = DATA_URL.match(url) if isinstance(url, str) else None
-    if match is None or "base64" not in match.group(2):
-        # The stand-in never fetches from the network.
-        raise ApiError(
-            400,
-            f"Invalid '{name}': the stand-in only takes base64 data: URLs.",
-            param=param,
-            code="invalid_image_url",
-        )
-    try:
-        data = base64.b64decode(match.group(3), validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(
-            400, f"Invalid '{name}': bad base64 data.", param=param, code="invalid_image_url"
-        ) from None
-    return Upload(field=name, filename=None, content_type=match.group(1), data=data)
+def _uploads_of(sub: Submission) -> list[Upload]:
+    if sub.endpoint == "edits" and sub.encoding == "json":
+        return json_uploads(sub.fields)
+    return sub.uploads

@@ -258,7 +258,7 @@ def test_bad_json_and_wrong_content_type(client):
     assert "expected application/json" in error_of(response, 400)["message"]
 
 
-def test_generation_response_shape_and_usage(client):
+def test_generation_response_shape_and_usage(client, server):
     response = gen(
         client, model="gpt-image-1.5", prompt="a red fox", size="1536x1024", quality="medium"
     )
@@ -714,6 +714,7 @@ def test_generation_stream_order_fields_and_progressive_partials(client):
     body = {**BASE_GPT2, "stream": True, "partial_images": 3}
     with client.stream("POST", "/images/generations", json=body) as response:
         assert response.headers["content-type"] == "text/event-stream"
+        assert response.headers["x-request-id"].startswith("req_")
         events = sse(response)
     names = [n for n, _ in events]
     assert names == ["image_generation.partial_image"] * 3 + ["image_generation.completed"]

@@ -1,0 +1,227 @@
+"""GIMP's canvas in and out: read a CanvasSnapshot, write LayerPatches as new layers.
+
+Reading happens on a duplicate of the image converted to 8-bit perceptual sRGB
+RGB (whatever the original precision, linear or not, grey or indexed, and its
+colour profile), so the API gets the colours the artist sees and the original
+image is never touched; the duplicate is deleted afterwards. Pixels and the
+selection go through Gegl buffers in explicit formats (snapshots.RGBA_FORMAT,
+snapshots.COVERAGE_FORMAT).
+
+Writing creates one new layer per patch above the active drawable, at the
+patch's offset, in the image's own type and precision (GIMP converts the u8
+sRGB bytes into the layer's format), inside ONE undo group; the first
+candidate is visible, the others hidden. Nothing else in the image changes.
+All calls here must run on the plug-in's main thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp  # noqa: E402
+
+from . import snapshots  # noqa: E402
+from .core.geometry import Bounds, Point  # noqa: E402
+from .core.imaging import Image, Mask  # noqa: E402
+from .core.planning import CanvasSnapshot, LayerPatch  # noqa: E402
+from .messages import UserError  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a run reads: pixels of one layer (or the visible image) over a canvas region."""
+
+    image: Image
+    origin: Point
+    layer_name: str
+
+
+def _rect(bounds: Bounds) -> Gegl.Rectangle:
+    return Gegl.Rectangle.new(bounds.x, bounds.y, bounds.width, bounds.height)
+
+
+def _read_rgba(drawable, region: Bounds) -> Image:
+    """`region` (canvas coordinates) of `drawable`; outside the layer reads as transparent."""
+    ok, ox, oy = drawable.get_offsets()
+    rect = snapshots.layer_read_rect(region, Point(ox, oy))
+    data = drawable.get_buffer().get(_rect(rect), 1.0, snapshots.RGBA_FORMAT, Gegl.AbyssPolicy.NONE)
+    return Image(snapshots.rgba_from_bytes(data, region.width, region.height))
+
+
+def _item_path(image, item) -> list[int]:
+    """Positions from the top level down to `item`, to find its twin in a duplicate."""
+    path = []
+    while item is not None:
+        path.append(image.get_item_position(item))
+        item = item.get_parent()
+    return list(reversed(path))
+
+
+def _item_at(image, path: Sequence[int]):
+    items = image.get_layers()
+    item = None
+    for position in path:
+        item = items[position]
+        items = item.get_children() if hasattr(item, "get_children") else []
+    return item
+
+
+class WorkingCopy:
+    """A duplicate of the image in 8-bit sRGB RGB, deleted on exit. Undo is off on it."""
+
+    def __init__(self, image) -> None:
+        self.original = image
+        self.copy = None
+
+    def __enter__(self) -> WorkingCopy:
+        dup = self.original.duplicate()
+        dup.undo_disable()
+        if dup.get_base_type() != Gimp.ImageBaseType.RGB:
+            dup.convert_rgb()  # grey and indexed: the API only takes colour
+        if dup.get_precision() != Gimp.Precision.U8_NON_LINEAR:
+            dup.convert_precision(Gimp.Precision.U8_NON_LINEAR)
+        if dup.get_color_profile() is not None:
+            # An embedded profile (Adobe RGB, ...): convert the pixels to sRGB so the
+            # model sees the colours the artist sees, not the raw numbers.
+            srgb = Gimp.ColorProfile.new_rgb_srgb()
+            dup.convert_color_profile(srgb, Gimp.ColorRenderingIntent.RELATIVE_COLORIMETRIC, True)
+        self.copy = dup
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.copy is not None:
+            self.copy.delete()
+            self.copy = None
+
+    def twin(self, item):
+        """The duplicate's layer that corresponds to `item` of the original."""
+        return _item_at(self.copy, _item_path(self.original, item))
+
+    def read_layer(self, item, region: Bounds) -> Image:
+        return _read_rgba(self.twin(item), region)
+
+    def read_visible(self, region: Bounds) -> Image:
+        merged = self.copy.merge_visible_layers(Gimp.MergeType.CLIP_TO_IMAGE)
+        return _read_rgba(merged, region)
+
+
+def active_layer(drawables: Sequence):
+    """The layer a run works on: the one selected drawable (a mask means its layer)."""
+    if not drawables:
+        return None
+    drawable = drawables[0]
+    if isinstance(drawable, Gimp.LayerMask):
+        return Gimp.Layer.from_mask(drawable)
+    return drawable if isinstance(drawable, Gimp.Layer) else None
+
+
+def read_selection(image) -> Mask | None:
+    """The selection's coverage over its bounding box, or None when nothing is selected."""
+    bounds = snapshots.selection_bounds(Gimp.Selection.bounds(image))
+    if bounds is None:
+        return None
+    buffer = image.get_selection().get_buffer()
+    data = buffer.get(_rect(bounds), 1.0, snapshots.COVERAGE_FORMAT, Gegl.AbyssPolicy.NONE)
+    coverage = snapshots.coverage_from_bytes(data, bounds.width, bounds.height)
+    if not coverage.any():
+        return None
+    return Mask(coverage, bounds)
+
+
+def read_snapshot(image, layer, sample_merged: bool, document_name: str) -> CanvasSnapshot:
+    """The canvas as the core wants it: the layer's (or visible image's) pixels over the
+    whole canvas, with the selection as a coverage mask (None when there is none)."""
+    canvas = snapshots.canvas_bounds(image.get_width(), image.get_height())
+    if layer is None and not sample_merged:
+        raise UserError("Select a layer first (or turn on Sample merged).")
+    with WorkingCopy(image) as work:
+        if sample_merged:
+            pixels, name = work.read_visible(canvas), "visible image"
+        else:
+            pixels, name = work.read_layer(layer, canvas), layer.get_name()
+    return CanvasSnapshot(
+        image=pixels,
+        origin=canvas.offset,
+        selection=read_selection(image),
+        document_name=document_name,
+        layer_name=name,
+        canvas=canvas,
+    )
+
+
+def read_layers(image, layers: Sequence) -> list[Image]:
+    """Whole-canvas pixels of other layers (markup, references), through one working copy."""
+    canvas = snapshots.canvas_bounds(image.get_width(), image.get_height())
+    with WorkingCopy(image) as work:
+        return [work.read_layer(layer, canvas) for layer in layers]
+
+
+def document_name(image) -> str:
+    file = image.get_file()
+    if file is not None and file.get_basename():
+        return file.get_basename()
+    return image.get_name() or "Untitled"
+
+
+def _layer_type(image):
+    base = image.get_base_type()
+    if base == Gimp.ImageBaseType.GRAY:
+        return Gimp.ImageType.GRAYA_IMAGE
+    if base == Gimp.ImageBaseType.INDEXED:
+        return Gimp.ImageType.INDEXEDA_IMAGE
+    return Gimp.ImageType.RGBA_IMAGE
+
+
+def _new_layer(image, patch: LayerPatch):
+    bounds = patch.bounds
+    layer = Gimp.Layer.new(
+        image,
+        patch.name,
+        bounds.width,
+        bounds.height,
+        _layer_type(image),
+        100.0,
+        Gimp.LayerMode.NORMAL,
+    )
+    return layer
+
+
+def _write(layer, patch: LayerPatch) -> None:
+    bounds = patch.bounds
+    local = Bounds(0, 0, bounds.width, bounds.height)
+    buffer = layer.get_buffer()
+    buffer.set(_rect(local), snapshots.RGBA_FORMAT, snapshots.rgba_to_bytes(patch.image.pixels))
+    buffer.flush()
+    layer.update(0, 0, bounds.width, bounds.height)
+
+
+def apply_patches(image, anchor, patches: Sequence[LayerPatch]) -> list:
+    """One new layer per patch, directly above `anchor` (or on top when None), candidate 0
+    uppermost and the only visible one, all in ONE undo group. Returns the new layers."""
+    if not patches:
+        return []
+    parent = anchor.get_parent() if anchor is not None else None
+    position = image.get_item_position(anchor) if anchor is not None else 0
+    layers = []
+    image.undo_group_start()
+    try:
+        for patch, where in zip(
+            patches, snapshots.stacking_positions(position, len(patches)), strict=True
+        ):
+            layer = _new_layer(image, patch)
+            image.insert_layer(layer, parent, where)
+            layer.set_offsets(patch.bounds.x, patch.bounds.y)
+            _write(layer, patch)
+            layer.set_visible(not layers)  # only the first candidate shows
+            layers.append(layer)
+        if layers:
+            image.set_selected_layers([layers[0]])
+    finally:
+        image.undo_group_end()
+    Gimp.displays_flush()
+    return layers

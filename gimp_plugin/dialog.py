@@ -1,0 +1,109 @@
+"""The interactive parts of a run: the GimpUi.ProcedureDialog with a live cost estimate,
+and the small window that waits for the job with a Cancel button and streamed previews.
+
+Only interactive runs import this module (it needs a display); scripts and the
+host tests never do. Everything here runs on the plug-in's main thread.
+"""
+
+from __future__ import annotations
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("GimpUi", "3.0")
+gi.require_version("Gtk", "3.0")
+gi.require_version("GdkPixbuf", "2.0")
+from gi.repository import GdkPixbuf, GimpUi, GLib, Gtk  # noqa: E402
+
+from . import arguments  # noqa: E402
+from .core.cost import estimate  # noqa: E402
+from .messages import TITLE, stage_text  # noqa: E402
+
+_UI_NAME = "openai-images"
+PREVIEW_SIZE = 256
+
+
+def cost_text(procedure_name: str, get) -> str:
+    """The estimate line for the current values (`get(argument)` reads the config)."""
+    values = arguments.read_values(procedure_name, get)
+    try:
+        est = estimate(
+            values.model, values.quality or "auto", values.size, values.count, len(values.prompt)
+        )
+    except Exception as exc:  # an unparseable size while typing: say so, do not crash
+        return f"Estimated cost: unavailable ({exc})"
+    band = f"${est.low:.2f}–${est.high:.2f}"
+    guess = ", a guess: no published price" if est.guess else ""
+    return f"Estimated cost: ${est.usd:.2f} ({band}{guess}). Figures are estimates."
+
+
+def confirm_run(procedure, config, image) -> bool:
+    """Show the procedure's dialog; True when the artist pressed OK."""
+    GimpUi.init(_UI_NAME)
+    name = procedure.get_name()
+    for arg in arguments.procedure_arguments(name):
+        # GIMP hands back an empty remembered string as None, and a Gtk entry given
+        # None complains (Gtk-CRITICAL); give it the empty string it stands for.
+        if arg.kind == "string" and config.get_property(arg.name) is None:
+            config.set_property(arg.name, "")
+    dialog = GimpUi.ProcedureDialog.new(procedure, config, f"{TITLE}: {procedure.get_menu_label()}")
+    dialog.fill([a.name for a in arguments.procedure_arguments(name)])
+
+    get = config.get_property
+    label = Gtk.Label(label=cost_text(name, get), xalign=0.0)
+    label.set_line_wrap(True)
+    dialog.get_content_area().pack_end(label, False, False, 6)
+    label.show()
+    config.connect("notify", lambda *_: label.set_text(cost_text(name, get)))
+    try:
+        return bool(dialog.run())
+    finally:
+        dialog.destroy()
+
+
+def _pixbuf(patch) -> GdkPixbuf.Pixbuf:
+    pixels = patch.image.pixels
+    height, width = pixels.shape[:2]
+    data = GLib.Bytes.new(pixels.tobytes())
+    pixbuf = GdkPixbuf.Pixbuf.new_from_bytes(
+        data, GdkPixbuf.Colorspace.RGB, True, 8, width, height, width * 4
+    )
+    scale = PREVIEW_SIZE / max(width, height)
+    if scale < 1:
+        pixbuf = pixbuf.scale_simple(
+            max(1, round(width * scale)),
+            max(1, round(height * scale)),
+            GdkPixbuf.InterpType.BILINEAR,
+        )
+    return pixbuf
+
+
+def wait_with_cancel(job, count: int) -> None:
+    """A modal window until the job ends or the artist presses Cancel (then the job is
+    cancelled; the caller still waits for it to wind down)."""
+    window = Gtk.Dialog(title=TITLE, modal=True)
+    window.add_button("_Cancel", Gtk.ResponseType.CANCEL)
+    box = window.get_content_area()
+    status = Gtk.Label(label=stage_text("queued"), xalign=0.0)
+    bar = Gtk.ProgressBar()
+    preview = Gtk.Image()
+    for widget in (status, bar, preview):
+        box.pack_start(widget, False, False, 6)
+    window.show_all()
+
+    def tick() -> bool:
+        for event in job.poll_events():
+            status.set_text(stage_text(event.stage, event.candidate, count))
+            if event.preview is not None:
+                preview.set_from_pixbuf(_pixbuf(event.preview))
+        bar.pulse()
+        if job.done:
+            window.response(Gtk.ResponseType.OK)
+            return False
+        return True
+
+    GLib.timeout_add(100, tick)
+    response = window.run()
+    if response != Gtk.ResponseType.OK and not job.done:
+        job.cancel()
+    window.destroy()

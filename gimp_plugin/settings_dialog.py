@@ -1,0 +1,114 @@
+"""The Settings procedure's window: API key, server, Azure, proxy, CA bundle, timeouts, caps.
+
+The key goes to the core's KeyStore (OS keychain or a private 0600 file) and
+nowhere else: it is never a procedure argument (GIMP would remember it in its
+profile), never shown back in full, never logged. The other values go to the
+core's Settings file, shared with the Krita plug-in. Gtk is imported only by
+`edit_settings`, so non-interactive runs (which just report the settings)
+need no display.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core.secrets import KeyStore, mask_key
+from .core.settings import Settings
+
+# (field, label) in window order; the key is handled separately.
+TEXT_FIELDS = (
+    ("base_url", "Base URL"),
+    ("azure_deployment", "Azure deployment"),
+    ("azure_api_version", "Azure API version"),
+    ("organization", "Organization"),
+    ("project", "Project"),
+    ("proxy", "Proxy URL"),
+    ("ca_bundle", "CA bundle file"),
+)
+NUMBER_FIELDS = (
+    ("connect_timeout", "Connect timeout (s)"),
+    ("read_timeout", "Read timeout (s)"),
+    ("spend_cap_job_usd", "Spend cap per job (USD, empty = none)"),
+    ("spend_cap_day_usd", "Spend cap per day (USD, empty = none)"),
+)
+
+
+def _key_store(settings: Settings) -> KeyStore:
+    account = "azure" if settings.is_azure else "openai"
+    return KeyStore(account=account, store=settings.key_store)
+
+
+def current_settings() -> dict[str, Any]:
+    """The stored settings plus where the key comes from (masked), for reports."""
+    settings = Settings.load()
+    key, source = _key_store(settings).get()
+    report = settings.to_dict()
+    report["key_source"] = source
+    report["key"] = mask_key(key) if key else ""
+    return report
+
+
+def apply_form(settings: Settings, texts: dict[str, str]) -> Settings:
+    """New Settings from the window's text fields (numbers as typed); raises SettingsError."""
+    data = settings.to_dict()
+    for name, _ in TEXT_FIELDS:
+        data[name] = texts.get(name, data[name]).strip()
+    for name, _ in NUMBER_FIELDS:
+        raw = texts.get(name, "").strip()
+        data[name] = None if raw == "" and name.startswith("spend_cap") else raw or data[name]
+    updated = Settings.from_dict(data)
+    updated.check()
+    return updated
+
+
+def edit_settings() -> bool:
+    """Show the window; on OK save the settings and (when typed) the key. False on Cancel."""
+    import gi
+
+    gi.require_version("GimpUi", "3.0")
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import GimpUi, Gtk
+
+    from .messages import TITLE, describe
+
+    GimpUi.init("openai-images")
+    settings = Settings.load()
+    window = Gtk.Dialog(title=f"{TITLE}: Settings", modal=True)
+    window.add_button("_Cancel", Gtk.ResponseType.CANCEL)
+    window.add_button("_OK", Gtk.ResponseType.OK)
+    grid = Gtk.Grid(row_spacing=6, column_spacing=12, margin=12)
+    window.get_content_area().pack_start(grid, True, True, 0)
+
+    key_entry = Gtk.Entry(visibility=False, hexpand=True)
+    key, source = _key_store(settings).get()
+    key_entry.set_placeholder_text(
+        f"stored ({mask_key(key)}, {source}); type to replace" if key else "paste your API key"
+    )
+    grid.attach(Gtk.Label(label="API key", xalign=0.0), 0, 0, 1, 1)
+    grid.attach(key_entry, 1, 0, 1, 1)
+    entries: dict[str, Any] = {}
+    current = settings.to_dict()
+    for row, (name, label) in enumerate(TEXT_FIELDS + NUMBER_FIELDS, start=1):
+        entry = Gtk.Entry(hexpand=True)
+        value = current[name]
+        entry.set_text("" if value is None else str(value))
+        grid.attach(Gtk.Label(label=label, xalign=0.0), 0, row, 1, 1)
+        grid.attach(entry, 1, row, 1, 1)
+        entries[name] = entry
+    error = Gtk.Label(xalign=0.0)
+    grid.attach(error, 0, len(entries) + 1, 2, 1)
+    window.show_all()
+    try:
+        while window.run() == Gtk.ResponseType.OK:
+            try:
+                updated = apply_form(settings, {n: e.get_text() for n, e in entries.items()})
+                updated.save()
+                typed = key_entry.get_text().strip()
+                if typed:
+                    _key_store(updated).set(typed)
+                return True
+            except Exception as exc:  # a bad value: say which, keep the window open
+                error.set_text(describe(exc))
+        return False
+    finally:
+        window.destroy()

@@ -1,0 +1,199 @@
+"""Canvas in, layer out: Krita documents <-> the core's CanvasSnapshot and LayerPatch.
+
+Owns every read and write of pixels in Krita: the snapshot of the active layer
+(or the visible image) and of the global selection, the new layer a result
+becomes, and the locked preview layers. Must run on the GUI thread (Krita API).
+Imports krita, the Qt module `.qt` and the core's value types; no widgets.
+
+Krita quirks handled here:
+- RGBA/U8 `pixelData` is B,G,R,A, straight alpha; a selection is one byte per pixel.
+- Other colour models and depths (16-bit, float, CMYK, grey, Lab, non-sRGB
+  profiles) are converted to 8-bit sRGB on a temporary document, never on the
+  user's document, and results are converted back the same way.
+- Python has no undo API: a result is written as one new layer (one undo step),
+  never into an existing layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .core.geometry import Bounds, Point
+from .core.imaging import Image, Mask
+from .core.planning import CanvasSnapshot, LayerPatch
+from .qt import QByteArray, to_bytes
+
+# Krita's built-in sRGB profile (the default of new RGBA documents).
+SRGB_PROFILE = "sRGB-elle-V2-srgbtrc.icc"
+PREVIEW_PREFIX = "[preview] "
+_LAYER_TYPES = ("paintlayer", "grouplayer", "filelayer", "vectorlayer", "filllayer", "clonelayer")
+
+
+@dataclass(frozen=True)
+class ColorSpace:
+    model: str
+    depth: str
+    profile: str
+
+    @property
+    def is_srgb8(self) -> bool:
+        return (
+            self.model == "RGBA" and self.depth == "U8" and "srgb" in self.profile.lower()
+        )
+
+
+SRGB8 = ColorSpace("RGBA", "U8", SRGB_PROFILE)
+
+
+class CanvasError(Exception):
+    """The canvas cannot be used as asked; the message is for the user."""
+
+
+def color_space_of(thing: Any) -> ColorSpace:
+    """The colour space of a Document or Node."""
+    return ColorSpace(thing.colorModel(), thing.colorDepth(), thing.colorProfile())
+
+
+def _krita() -> Any:
+    from krita import Krita  # imported late so the pure helpers stay testable
+
+    return Krita.instance()
+
+
+def convert_pixels(data: bytes, width: int, height: int, src: ColorSpace, dst: ColorSpace) -> bytes:
+    """Pixel bytes of `src` -> pixel bytes of `dst`, through a temporary hidden document.
+
+    Krita's own colour management does the work (profiles, rendering intent),
+    so 16-bit, float, CMYK, grey and Lab documents all take the same path.
+    """
+    if src == dst or (src.is_srgb8 and dst.is_srgb8):
+        return data
+    tmp = _krita().createDocument(
+        width, height, "openai-images-convert", src.model, src.depth, src.profile, 72.0
+    )
+    try:
+        node = tmp.createNode("pixels", "paintlayer")
+        tmp.rootNode().addChildNode(node, None)
+        node.setPixelData(QByteArray(data), 0, 0, width, height)
+        if not tmp.setColorSpace(dst.model, dst.depth, dst.profile):
+            # an unknown profile name: let Krita pick the model's default profile
+            tmp.setColorSpace(dst.model, dst.depth, "")
+        tmp.waitForDone()
+        return to_bytes(node.pixelData(0, 0, width, height))
+    finally:
+        tmp.close()
+
+
+def bgra_to_rgba(data: bytes, width: int, height: int) -> np.ndarray:
+    """Krita 8-bit B,G,R,A bytes -> HxWx4 RGBA array (straight alpha, as Krita stores it)."""
+    arr = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 4)
+    return arr[..., [2, 1, 0, 3]].copy()
+
+
+def rgba_to_bgra(pixels: np.ndarray) -> bytes:
+    """HxWx4 RGBA array -> Krita 8-bit B,G,R,A bytes."""
+    return np.ascontiguousarray(pixels[..., [2, 1, 0, 3]], dtype=np.uint8).tobytes()
+
+
+def _source_pixels(document: Any, node: Any, visible: bool) -> tuple[bytes, ColorSpace]:
+    w, h = document.width(), document.height()
+    if visible or node is None or node.type() not in _LAYER_TYPES:
+        document.waitForDone()
+        return to_bytes(document.pixelData(0, 0, w, h)), color_space_of(document)
+    return to_bytes(node.pixelData(0, 0, w, h)), color_space_of(node)
+
+
+def read_selection(document: Any) -> Mask | None:
+    """Krita's global selection as a soft coverage mask, or None when nothing is selected."""
+    sel = document.selection()
+    if sel is None or sel.width() <= 0 or sel.height() <= 0:
+        return None
+    x, y, w, h = sel.x(), sel.y(), sel.width(), sel.height()
+    coverage = np.frombuffer(to_bytes(sel.pixelData(x, y, w, h)), dtype=np.uint8)
+    coverage = coverage.reshape(h, w).copy()
+    if not coverage.any():
+        return None
+    return Mask(coverage, Bounds(x, y, w, h))
+
+
+def read_snapshot(
+    document: Any, *, visible: bool = False, node: Any = None, with_selection: bool = True
+) -> CanvasSnapshot:
+    """The document as the core sees it: 8-bit sRGB RGBA of the canvas, plus the selection.
+
+    `visible` reads the merged image instead of the active layer. The user's
+    document is only read, never converted or modified.
+    """
+    node = node if node is not None else document.activeNode()
+    w, h = document.width(), document.height()
+    raw, space = _source_pixels(document, node, visible)
+    image = Image(bgra_to_rgba(convert_pixels(raw, w, h, space, SRGB8), w, h))
+    return CanvasSnapshot(
+        image=image,
+        origin=Point(0, 0),
+        selection=read_selection(document) if with_selection else None,
+        document_name=document_name(document),
+        layer_name=node.name() if node is not None else "",
+        canvas=Bounds(0, 0, w, h),
+    )
+
+
+def read_layer_image(document: Any, node: Any) -> Image:
+    """A layer's pixels over the whole canvas, as 8-bit sRGB (markup and reference layers)."""
+    w, h = document.width(), document.height()
+    raw = to_bytes(node.pixelData(0, 0, w, h))
+    return Image(bgra_to_rgba(convert_pixels(raw, w, h, color_space_of(node), SRGB8), w, h))
+
+
+def document_name(document: Any) -> str:
+    path = document.fileName() or ""
+    return path.rsplit("/", 1)[-1] if path else (document.name() or "Untitled")
+
+
+def apply_patch(
+    document: Any, patch: LayerPatch, *, above: Any = None, name: str | None = None,
+    locked: bool = False,
+) -> Any:
+    """Write `patch` as one new paint layer above `above` (default: the active layer).
+
+    The patch's alpha already carries the soft mask, so pixels outside the
+    selection stay fully transparent in the new layer and the image there is
+    unchanged. Returns the new Node.
+    """
+    above = above if above is not None else document.activeNode()
+    b = patch.bounds
+    pixels = patch.image.pixels
+    data = convert_pixels(
+        rgba_to_bgra(pixels), b.width, b.height, SRGB8, color_space_of(document)
+    )
+    layer = document.createNode(name or patch.name, "paintlayer")
+    parent = above.parentNode() if above is not None else None
+    if parent is None:  # no active layer, or the root itself
+        parent, above = document.rootNode(), None
+    parent.addChildNode(layer, above)
+    layer.setPixelData(QByteArray(data), b.x, b.y, b.width, b.height)
+    if locked:
+        layer.setLocked(True)
+    document.refreshProjection()
+    return layer
+
+
+def show_preview(document: Any, patch: LayerPatch, *, above: Any = None) -> Any:
+    """A locked layer showing a candidate (or a partial image) on the canvas."""
+    return apply_patch(
+        document, patch, above=above, name=PREVIEW_PREFIX + patch.name, locked=True
+    )
+
+
+def remove_layer(document: Any, node: Any) -> None:
+    """Remove a preview layer; tolerate one the user already deleted or a closed document."""
+    try:
+        if node is not None and node.parentNode() is not None:
+            node.setLocked(False)
+            node.remove()
+            document.refreshProjection()
+    except RuntimeError:  # the C++ object is gone with its document
+        pass

@@ -1,0 +1,39 @@
+"""GIMP generate, checked from outside: new layers named after the prompt sit over the
+selection's box (or the whole canvas), the first visible, the rest hidden, and the
+exported image shows the result inside the box and the white background outside."""
+
+from __future__ import annotations
+
+import numpy as np
+
+TIMEOUT = 240
+
+
+def check(result) -> None:
+    sel = result.facts["selection"]
+    assert sel["call"]["success"], f"generate over a selection failed: {sel['call']}"
+    assert sel["call"]["count"] == 2
+    new, rest = sel["layers"][:2], sel["layers"][2:]
+    assert [r["name"] for r in rest] == ["Background"], sel["layers"]
+    for layer in new:
+        assert (layer["x"], layer["y"], layer["w"], layer["h"]) == (20, 16, 96, 64), layer
+        assert "lighthouse" in layer["name"].lower(), layer
+    assert [n["visible"] for n in new] == [True, False]
+
+    png = result.image("generate.png")
+    outside = np.ones(png.shape[:2], bool)
+    outside[16:80, 20:116] = False
+    assert (png[outside] == 255).all(), "pixels outside the selection's box changed"
+    assert (png[~outside] != 255).any(), "nothing was painted inside the box"
+
+    canvas = result.facts["canvas"]
+    assert canvas["call"]["success"], f"generate over the canvas failed: {canvas['call']}"
+    top = canvas["layers"][0]
+    assert (top["x"], top["y"], top["w"], top["h"]) == (0, 0, 160, 120), top
+    assert top["visible"] and len(canvas["layers"]) == 2
+
+    settings = result.facts["settings"]
+    assert settings["success"], f"the settings procedure failed: {settings}"
+    report, key = settings["report"], settings["environment_key"]
+    assert report["key_source"] == "env:OPENAI_API_KEY", report
+    assert key and key not in str(report), "the settings report shows the whole key"

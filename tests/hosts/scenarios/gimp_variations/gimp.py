@@ -1,0 +1,75 @@
+"""GIMP variations of the active layer (count 2) and of the visible image (sample merged)."""
+
+import json
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp  # noqa: E402
+
+W, H = 128, 96
+
+
+def layers(image):
+    out = []
+    for layer in image.get_layers():
+        ok, x, y = layer.get_offsets()
+        out.append(
+            {
+                "name": layer.get_name(),
+                "visible": layer.get_visible(),
+                "x": x,
+                "y": y,
+                "w": layer.get_width(),
+                "h": layer.get_height(),
+            }
+        )
+    return out
+
+
+def call(name, image, drawables, **values):
+    procedure = Gimp.get_pdb().lookup_procedure(name)
+    config = procedure.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", drawables)
+    for key, value in values.items():
+        config.set_property(key, value)
+    result = procedure.run(config)
+    if result.index(0) == Gimp.PDBStatusType.SUCCESS:
+        return {"success": True, "count": result.index(1), "report": json.loads(result.index(2))}
+    return {
+        "success": False,
+        "status": repr(result.index(0)),
+        "message": result.index(1) if result.length() > 1 else None,
+    }
+
+
+def make_image():
+    image = Gimp.Image.new(W, H, Gimp.ImageBaseType.RGB)
+    layer = Gimp.Layer.new(
+        image, "photo", W, H, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL
+    )
+    image.insert_layer(layer, None, 0)
+    data = bytes(v for y in range(H) for x in range(W) for v in (x * 2, y * 2, 128, 255))
+    layer.get_buffer().set(Gegl.Rectangle.new(0, 0, W, H), "R'G'B'A u8", data)
+    before = layer.get_buffer().get(
+        Gegl.Rectangle.new(0, 0, W, H), 1.0, "R'G'B'A u8", Gegl.AbyssPolicy.NONE
+    )
+    return image, layer, before
+
+
+def run(out):
+    facts = {}
+    for case, merged in (("layer", False), ("visible", True)):
+        image, layer, before = make_image()
+        called = call(
+            "plug-in-openai-images-variations", image, [layer], count=2, **{"sample-merged": merged}
+        )
+        after = layer.get_buffer().get(
+            Gegl.Rectangle.new(0, 0, W, H), 1.0, "R'G'B'A u8", Gegl.AbyssPolicy.NONE
+        )
+        facts[case] = {"call": called, "layers": layers(image), "source_untouched": before == after}
+        image.delete()
+    return facts

@@ -1,0 +1,141 @@
+"""The docker panel and the actions in real Krita, driven like a user would.
+
+Actions: registered with their default shortcuts. Panel: a prompt, two images,
+Go; the results arrive as thumbnails, the first shows as a locked preview
+layer, Apply makes it a layer, Discard removes the preview. Also writes a
+screenshot of the window with the panel in use (panel.png).
+"""
+
+import os
+import time
+import traceback
+
+import numpy as np
+from krita import Krita
+from openai_images import docker as docker_module
+from openai_images.qt import process_events
+
+ACTIONS = ("openai_images_generate", "openai_images_edit", "openai_images_variations",
+           "openai_images_apply", "openai_images_cancel")
+W, H = 320, 240
+
+
+def pump(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        process_events()
+        time.sleep(0.02)
+
+
+def _tidy_for_screenshot(app, ours):
+    """The window over the whole screen (Xvfb has no window manager to maximise it),
+    with only our docker, so the panel is readable."""
+    window = app.activeWindow().qwindow()
+    window.setGeometry(0, 0, 1280, 1024)
+    for dock in app.dockers():
+        if dock is not ours:
+            dock.hide()
+    ours.show()
+    pump(1.0)
+    return window
+
+
+def step_actions():
+    app = Krita.instance()
+    found = {}
+    for name in ACTIONS:
+        action = app.action(name)
+        found[name] = None if action is None else {
+            "text": action.text(), "shortcut": action.shortcut().toString()}
+    return found
+
+
+def names(doc):
+    return [n.name() for n in doc.rootNode().childNodes()]
+
+
+def step_panel(out):
+    app = Krita.instance()
+    doc = app.createDocument(W, H, "panel", "RGBA", "U8", "", 72.0)
+    app.activeWindow().addView(doc)
+    layer = doc.createNode("painted", "paintlayer")
+    doc.rootNode().addChildNode(layer, None)
+    pixels = np.zeros((H, W, 4), np.uint8)
+    pixels[..., 0], pixels[..., 1], pixels[..., 3] = 200, 120, 255
+    layer.setPixelData(pixels.tobytes(), 0, 0, W, H)
+    doc.setActiveNode(layer)
+    pump(0.5)
+    dock = next(d for d in app.dockers() if d.objectName() == "openai_images_docker")
+    dock.show()
+    dock.raise_()
+    panel = docker_module.panel_for_active_window()
+    facts = {"panel_found": panel is not None, "title": dock.windowTitle(),
+             "layers_before": names(doc)}
+    panel.prompt.setPlainText("a lighthouse on a cliff at dusk")
+    panel.kind.setCurrentIndex(panel.kind.findData("generate"))
+    panel.form.count.setValue(2)
+    panel.form.size.setCurrentText("1024x1024")
+    facts["cost_label"] = panel.cost.text()
+    panel.go.click()
+    deadline = time.monotonic() + 120
+    stages = []
+    while time.monotonic() < deadline and (panel.job is None or not panel.job.finished):
+        process_events()
+        text = panel.progress.format()
+        if not stages or stages[-1] != text:
+            stages.append(text)
+        time.sleep(0.02)
+    pump(0.3)
+    facts["progress_texts"] = stages
+    facts["status"] = panel.status.text()
+    facts["thumbnails"] = panel.results.count()
+    facts["layers_with_preview"] = names(doc)
+    facts["preview_locked"] = bool(panel.preview_layer is not None and panel.preview_layer.locked())
+    grab = _tidy_for_screenshot(app, dock).grab()
+    facts["screenshot"] = grab.save(os.path.join(out, "panel.png"))
+    panel.apply_selected()
+    pump(0.2)
+    facts["layers_after_apply"] = names(doc)
+    panel.results.setCurrentRow(1)
+    pump(0.2)
+    facts["layers_second_preview"] = names(doc)
+    panel.discard()
+    pump(0.2)
+    facts["layers_after_discard"] = names(doc)
+    # the History tab: both results are listed; re-applying one adds a layer
+    panel.history.refresh()
+    facts["history_entries"] = panel.history.list.count()
+    panel.history.list.setCurrentRow(0)
+    panel.history.reapply()
+    pump(0.2)
+    facts["layers_after_reapply"] = names(doc)
+    doc.setModified(False)
+    return facts
+
+
+def step_settings():
+    from openai_images.qt import QtWidgets, qenum
+    from openai_images.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(docker_module.panel_for_active_window())
+    password = qenum(QtWidgets.QLineEdit, "EchoMode", "Password")
+    facts = {
+        "key_masked": dialog.key.echoMode() == password,
+        "key_placeholder": dialog.key.placeholderText(),
+        "fields": sorted(dialog.fields),
+        "base_url": dialog.fields["base_url"].text(),
+    }
+    dialog.reject()
+    return facts
+
+
+def run(out):
+    facts = {"krita": Krita.instance().version()}
+    steps = (("actions", step_actions), ("panel", lambda: step_panel(out)),
+             ("settings", step_settings))
+    for name, step in steps:
+        try:
+            facts[name] = step()
+        except Exception:
+            facts[name] = {"error": traceback.format_exc()}
+    return facts

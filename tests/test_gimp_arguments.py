@@ -1,0 +1,161 @@
+"""GIMP plug-in: procedure names, argument lists and the values a run reads (no GIMP needed).
+
+The plug-in's modules become the `openai_images` package at install time, with
+the core inside it; `gimp_module` builds that package from the working tree.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Installed, the package is `openai_images`; the Krita adapter's tests may load their own
+# `openai_images`, so these tests give the GIMP one a name of its own.
+PACKAGE = "openai_images_gimp"
+
+
+def gimp_module(name: str):
+    """openai_images.<name> from gimp_plugin/, with the working tree core as its .core."""
+    for package, folder in ((PACKAGE, "gimp_plugin"), (PACKAGE + ".core", "core")):
+        if package not in sys.modules:
+            init = ROOT / folder / "__init__.py"
+            spec = importlib.util.spec_from_file_location(
+                package, init, submodule_search_locations=[str(init.parent)]
+            )
+            sys.modules[package] = module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+arguments = gimp_module("arguments")
+
+
+def test_procedure_names_and_menu_are_the_products():
+    assert arguments.GENERATE == "plug-in-openai-images-generate"
+    assert arguments.EDIT == "plug-in-openai-images-edit"
+    assert arguments.VARIATIONS == "plug-in-openai-images-variations"
+    assert arguments.SETTINGS == "plug-in-openai-images-settings"
+    assert arguments.MENU_PATH == "<Image>/Filters/Generative/OpenAI Images/"
+
+
+@pytest.mark.parametrize("name", [arguments.GENERATE, arguments.EDIT, arguments.VARIATIONS])
+def test_no_procedure_takes_a_key(name):
+    names = [a.name for a in arguments.procedure_arguments(name)]
+    assert names, name
+    assert not [n for n in names if "key" in n or "secret" in n or "token" in n]
+    assert len(names) == len(set(names))
+
+
+def test_edit_has_every_remembered_argument_of_the_issue():
+    names = {a.name for a in arguments.procedure_arguments(arguments.EDIT)}
+    assert {
+        "prompt",
+        "model",
+        "size",
+        "quality",
+        "count",
+        "background",
+        "context-padding",
+        "whole-image",
+        "input-fidelity",
+        "markup-layer",
+        "sample-merged",
+        "stream-previews",
+    } <= names
+
+
+def test_settings_procedure_has_no_arguments():
+    assert arguments.procedure_arguments(arguments.SETTINGS) == ()
+
+
+def test_choice_defaults_are_among_their_choices():
+    for name in (arguments.GENERATE, arguments.EDIT, arguments.VARIATIONS):
+        for arg in arguments.procedure_arguments(name):
+            if arg.kind == "choice":
+                assert arg.default in [v for v, _ in arg.choices], (name, arg.name)
+            if arg.kind == "int":
+                assert arg.minimum <= arg.default <= arg.maximum
+
+
+def test_model_choices_are_live_catalogue_models_default_first():
+    catalogue = gimp_module("core.catalogue")
+    ids = [v for v, _ in arguments.model_choices()]
+    assert ids[0] == catalogue.DEFAULT_MODEL
+    assert set(ids) == {m.id for m in catalogue.known_models()}
+    assert "dall-e-2" not in ids  # retired
+
+
+def _getter(values: dict):
+    return lambda key: values[key]
+
+
+def _edit_defaults(**changes):
+    values = {a.name: a.default for a in arguments.procedure_arguments(arguments.EDIT)}
+    values.update(changes)
+    return values
+
+
+def test_auto_and_default_values_become_none_so_nothing_is_sent():
+    run = arguments.read_values(arguments.EDIT, _getter(_edit_defaults(prompt="  a cat ")))
+    assert run.prompt == "a cat"
+    assert run.quality is None and run.background is None and run.input_fidelity is None
+    assert run.size == "auto" and run.count == 1
+
+
+def test_chosen_values_pass_through():
+    values = _edit_defaults(
+        prompt="sky",
+        quality="high",
+        background="transparent",
+        **{"input-fidelity": "low"},
+        size=" 1536X1024 ",
+        count=3,
+    )
+    run = arguments.read_values(arguments.EDIT, _getter(values))
+    assert (run.quality, run.background, run.input_fidelity) == ("high", "transparent", "low")
+    assert run.size == "1536x1024" and run.count == 3
+
+
+def test_custom_model_overrides_the_choice():
+    values = _edit_defaults(**{"custom-model": " my-server-model "})
+    assert arguments.read_values(arguments.EDIT, _getter(values)).model == "my-server-model"
+    values = _edit_defaults(**{"custom-model": ""}, model="gpt-image-1.5")
+    assert arguments.read_values(arguments.EDIT, _getter(values)).model == "gpt-image-1.5"
+
+
+def test_arguments_a_procedure_lacks_are_never_read():
+    asked = []
+    values = {a.name: a.default for a in arguments.procedure_arguments(arguments.GENERATE)}
+
+    def get(key):
+        asked.append(key)
+        return values[key]
+
+    run = arguments.read_values(arguments.GENERATE, get)
+    assert "markup-layer" not in asked and "context-padding" not in asked
+    assert run.markup_layer is None and run.reference_layers == ()
+    assert run.padding == arguments.PADDING.default
+
+
+def test_edit_references_are_the_other_selected_layers():
+    values = _edit_defaults(prompt="x")
+    run = arguments.read_values(arguments.EDIT, _getter(values), ["source", "ref1", "ref2"])
+    assert run.reference_layers == ("ref1", "ref2")
+    run = arguments.read_values(arguments.VARIATIONS, _getter(values), ["source", "ref1"])
+    assert run.reference_layers == ()
+
+
+@pytest.mark.parametrize("name", [arguments.GENERATE, arguments.EDIT, arguments.VARIATIONS])
+def test_every_dialog_label_has_its_own_mnemonic(name):
+    # GimpUi warns about duplicates; the dialog's buttons take h, r, c, o, l, s.
+    keys = []
+    for arg in arguments.procedure_arguments(name):
+        assert "_" in arg.label, f"{arg.name} has no mnemonic"
+        keys.append(arg.label[arg.label.index("_") + 1].lower())
+    assert len(keys) == len(set(keys)), keys
+    assert not set(keys) & set("hrcols"), keys

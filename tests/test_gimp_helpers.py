@@ -1,0 +1,146 @@
+"""GIMP plug-in: pure helpers for pixels, regions, messages and the vendored-library check."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Installed, the package is `openai_images`; the Krita adapter's tests may load their own
+# `openai_images`, so these tests give the GIMP one a name of its own.
+PACKAGE = "openai_images_gimp"
+
+
+def gimp_module(name: str):
+    """openai_images.<name> from gimp_plugin/, with the working tree core as its .core
+    (the installed layout; same loader as test_gimp_arguments.py)."""
+    for package, folder in ((PACKAGE, "gimp_plugin"), (PACKAGE + ".core", "core")):
+        if package not in sys.modules:
+            init = ROOT / folder / "__init__.py"
+            spec = importlib.util.spec_from_file_location(
+                package, init, submodule_search_locations=[str(init.parent)]
+            )
+            sys.modules[package] = module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+snapshots = gimp_module("snapshots")
+messages = gimp_module("messages")
+_vendor = gimp_module("_vendor")
+errors = gimp_module("core.errors")
+geometry = gimp_module("core.geometry")
+
+
+def test_rgba_bytes_round_trip_keeps_channel_order_and_rows():
+    data = bytes(range(2 * 3 * 4))  # 3 wide, 2 high
+    pixels = snapshots.rgba_from_bytes(data, 3, 2)
+    assert pixels.shape == (2, 3, 4)
+    assert list(pixels[1, 2]) == [20, 21, 22, 23]  # row 1, column 2: R,G,B,A in Gegl order
+    pixels[0, 0, 0] = 99  # a writable copy, not a view of GIMP's bytes
+    assert snapshots.rgba_to_bytes(pixels)[0] == 99
+    assert snapshots.rgba_to_bytes(snapshots.rgba_from_bytes(data, 3, 2)) == data
+
+
+def test_wrong_byte_counts_are_refused():
+    with pytest.raises(ValueError):
+        snapshots.rgba_from_bytes(bytes(11), 3, 1)
+    with pytest.raises(ValueError):
+        snapshots.coverage_from_bytes(bytes(5), 3, 2)
+    with pytest.raises(ValueError):
+        snapshots.rgba_to_bytes(np.zeros((2, 2, 3), np.uint8))
+
+
+def test_to_bytes_of_a_non_contiguous_view():
+    pixels = np.arange(4 * 4 * 4, dtype=np.uint8).reshape(4, 4, 4)
+    view = pixels[:, 1:3]
+    assert snapshots.rgba_to_bytes(view) == pixels[:, 1:3].copy().tobytes()
+
+
+def test_selection_bounds_from_gimps_tuple():
+    bounds = snapshots.selection_bounds((True, True, 8, 8, 24, 20))  # x2, y2 exclusive
+    assert bounds == geometry.Bounds(8, 8, 16, 12)
+    assert snapshots.selection_bounds((True, False, 0, 0, 64, 48)) is None
+    assert snapshots.selection_bounds((False, True, 0, 0, 1, 1)) is None
+
+
+def test_layer_read_rect_accounts_for_layer_offsets():
+    region = geometry.Bounds(10, 20, 30, 40)
+    rect = snapshots.layer_read_rect(region, geometry.Point(-5, 7))
+    assert rect == geometry.Bounds(15, 13, 30, 40)
+
+
+def test_transparent_area_takes_only_fully_transparent_pixels():
+    pixels = np.zeros((1, 3, 4), np.uint8)
+    pixels[0, :, 3] = [0, 1, 255]
+    assert list(snapshots.transparent_area(pixels)[0]) == [255, 0, 0]
+
+
+def test_candidates_stack_above_the_anchor_first_on_top():
+    assert snapshots.stacking_positions(2, 3) == [2, 3, 4]
+    assert snapshots.stacking_positions(0, 1) == [0]
+
+
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (errors.AuthenticationError("bad key", status=401), ["API key", "401", "Settings"]),
+        (errors.ModerationError("blocked", status=400, code="moderation_blocked"), ["safety"]),
+        (errors.QuotaError("no money", status=429, code="insufficient_quota"), ["credit"]),
+        (errors.APITimeoutError("slow"), ["timed out"]),
+        (errors.ValidationError("size", "must be 1024x1024"), ["size must be 1024x1024"]),
+        (messages.UserError("Type a prompt first."), ["Type a prompt first."]),
+    ],
+)
+def test_errors_become_one_sentence_for_the_artist(error, words):
+    text = messages.describe(error)
+    assert text.startswith("OpenAI Images: ")
+    assert "Traceback" not in text and "\n" not in text
+    for word in words:
+        assert word in text
+
+
+def test_unchanged_image_is_promised_for_refusals():
+    for error in (
+        errors.AuthenticationError("bad key", status=401),
+        errors.ModerationError("blocked", status=400, code="moderation_blocked"),
+    ):
+        assert "nothing was added" in messages.describe(error)
+
+
+def test_request_id_is_kept_once():
+    error = errors.ModerationError("blocked", status=400, request_id="req_123")
+    assert messages.describe(error).count("req_123") == 1
+    error = errors.InternalServerError("boom", status=500, request_id="req_9")
+    assert messages.describe(error).count("req_9") == 1
+
+
+def test_a_key_in_an_error_never_reaches_the_message():
+    key = "sk-proj-" + "A1b2C3d4" * 6
+    text = messages.describe(errors.APIConnectionError(f"proxy said Bearer {key}"))
+    assert key not in text
+
+
+def test_stage_text_names_the_stage_and_candidate():
+    assert "rendering" in messages.stage_text("rendering")
+    assert "candidate 2 of 3" in messages.stage_text("downloading", 1, 3)
+    assert "candidate" not in messages.stage_text("downloading", 0, 1)
+
+
+def test_vendor_folder_goes_first_on_sys_path_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    assert not _vendor.activate(str(tmp_path / "missing"))
+    assert _vendor.activate(str(tmp_path))
+    assert _vendor.activate(str(tmp_path))
+    assert sys.path[0] == str(tmp_path) and sys.path.count(str(tmp_path)) == 1
+
+
+def test_missing_library_gives_one_message_naming_it():
+    assert _vendor.missing_dependency((("json", "json"),)) is None
+    text = _vendor.missing_dependency((("json", "json"), ("no_such_lib_xyz", "NoSuchLib")))
+    assert "NoSuchLib" in text and "Reinstall" in text and "\n" not in text

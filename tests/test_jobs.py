@@ -1,0 +1,152 @@
+"""The job runner against the stand-in: candidates, streaming, cancel, history first, spend cap."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from core.client import ClientConfig, ImagesClient
+from core.cost import SpendCapError, SpendTracker
+from core.errors import CancelledError, ModerationError
+from core.geometry import Bounds, Point
+from core.history import History
+from core.imaging import Image, Mask
+from core.jobs import JobOptions, JobRunner
+from core.planning import CanvasSnapshot
+
+from .conftest import TEST_KEY
+
+
+@pytest.fixture
+def runner(standin, tmp_path):
+    client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
+    yield JobRunner(client, History(tmp_path / "history"), SpendTracker(tmp_path / "spend.json"))
+    client.close()
+
+
+def snapshot(w: int = 256, h: int = 192) -> CanvasSnapshot:
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+    pixels[..., 3] = 255
+    coverage = np.zeros((h, w), np.uint8)
+    coverage[60:140, 100:200] = 255
+    canvas = Bounds(0, 0, w, h)
+    return CanvasSnapshot(
+        Image(pixels), Point(0, 0), Mask(coverage, canvas), "doc.kra", "bg", canvas
+    )
+
+
+def finish(job, timeout: float = 60.0):
+    assert job.wait(timeout), "the job did not end"
+    return job.poll_events()
+
+
+def test_n_candidates_in_one_request_when_the_model_allows_it(runner, standin):
+    job = runner.submit_edit("a boat", snapshot(), JobOptions(n=3))
+    events = finish(job)
+    assert job.state == "done", job.error
+    assert [c.index for c in job.result.candidates] == [0, 1, 2]
+    [request] = standin.requests
+    assert request.valid and request.fields["n"] == "3"
+    stages = [e.stage for e in events]
+    assert stages[0] == "queued" and stages[-1] == "done"
+    assert stages.index("uploading") < stages.index("rendering") < stages.index("downloading")
+
+
+def test_every_candidate_is_on_disk_before_the_job_hands_it_back(runner, tmp_path):
+    job = runner.submit_edit("a boat", snapshot(), JobOptions(n=2))
+    finish(job)
+    for candidate in job.result.candidates:
+        entry = candidate.entry
+        assert entry.image_path.exists() and entry.sidecar_path.exists()
+        on_disk = Image.decode(entry.image_path.read_bytes())
+        assert np.array_equal(on_disk.pixels, candidate.patch.image.pixels)
+        assert entry.meta.prompt == "a boat" and entry.meta.request_id.startswith("req_")
+        assert entry.meta.region == (
+            candidate.patch.bounds.x,
+            candidate.patch.bounds.y,
+            candidate.patch.bounds.width,
+            candidate.patch.bounds.height,
+        )
+    assert len(History(tmp_path / "history").list()) == 2
+
+
+def test_streaming_sends_one_request_per_candidate_and_previews_partials(runner, standin):
+    options = JobOptions(n=2, stream=True, partial_images=2)
+    job = runner.submit_generate("a lake", Bounds(0, 0, 1024, 1024), options)
+    events = finish(job)
+    assert job.state == "done", job.error
+    assert len(standin.requests) == 2
+    assert all(r.valid and r.fields.get("stream") is True for r in standin.requests)
+    partials = [e for e in events if e.stage == "partial"]
+    assert {e.candidate for e in partials} == {0, 1}
+    assert all(
+        e.preview is not None and e.preview.bounds == Bounds(0, 0, 1024, 1024) for e in partials
+    )
+
+
+def test_models_limited_to_one_image_get_parallel_requests(standin, tmp_path):
+    standin.legacy = True
+    client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
+    runner = JobRunner(client, History(tmp_path / "h"))
+    job = runner.submit_generate(
+        "a lamp", Bounds(0, 0, 1024, 1024), JobOptions(model="dall-e-3", n=2)
+    )
+    finish(job)
+    assert job.state == "done", job.error
+    assert len(job.result.candidates) == 2
+    assert [r.fields.get("n", 1) for r in standin.requests] == [1, 1]
+
+
+def test_cancel_mid_request_ends_promptly_with_nothing_delivered(standin, tmp_path):
+    standin.latency = 5.0
+    client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
+    runner = JobRunner(client, History(tmp_path / "h"))
+    job = runner.submit_edit("slow", snapshot(), JobOptions())
+    deadline = time.monotonic() + 10
+    while not standin.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = time.monotonic()
+    job.cancel()
+    assert job.wait(3.0)
+    assert time.monotonic() - started < 3.0
+    assert job.state == "cancelled" and isinstance(job.error, CancelledError)
+    assert job.result.candidates == []
+    assert History(tmp_path / "h").list() == []
+
+
+def test_a_refusal_fails_the_job_with_the_api_error(runner, standin):
+    standin.inject("moderation_blocked")
+    job = runner.submit_generate("x", Bounds(0, 0, 1024, 1024), JobOptions())
+    events = finish(job)
+    assert job.state == "failed" and isinstance(job.error, ModerationError)
+    assert job.error.request_id
+    assert events[-1].stage == "failed" and "safety" in events[-1].message
+    assert len(standin.requests) == 1  # a refusal is never retried
+
+
+def test_the_spend_cap_stops_a_job_before_anything_is_sent(runner, standin):
+    options = JobOptions(quality="high", n=4, spend_cap_job_usd=0.01)
+    job = runner.submit_generate("x", Bounds(0, 0, 1024, 1024), options)
+    finish(job)
+    assert job.state == "failed" and isinstance(job.error, SpendCapError)
+    assert standin.requests == []
+
+
+def test_nothing_to_edit_is_a_clear_failure(runner, standin):
+    snap = snapshot()
+    opaque = CanvasSnapshot(snap.image, snap.origin, None, "doc", "bg", snap.canvas)
+    job = runner.submit_edit("x", opaque, JobOptions())
+    finish(job)
+    assert job.state == "failed" and "select" in str(job.error)
+    assert standin.requests == []
+
+
+def test_dry_run_describes_the_request_without_sending(runner, standin):
+    recipe = runner.edit_recipe("a boat", snapshot(), JobOptions(n=2))
+    described = runner.dry_run(recipe)
+    assert described["endpoint"].endswith("images/edits")
+    assert described["body"]["fields"]["n"] == "2"
+    assert standin.requests == []
