@@ -43,6 +43,9 @@ IMAGES = re.compile(r"^/(?:v1|openai/v1)/images/(generations|edits|variations)$"
 AZURE = re.compile(r"^/openai/deployments/([^/]+)/images/(generations|edits)$")
 MODELS = re.compile(r"^/v1/models(?:/([^/]+))?$")
 FILES = re.compile(r"^/files/([0-9a-f]+)\.png$")
+# Test control, for clients that cannot set a header or reach the server object (a
+# plug-in inside GIMP or Krita): queue faults, read the request log. Not recorded.
+CONTROL = "/_standin/"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class Handler(Wire, BaseHTTPRequestHandler):
     # ------------------------------------------------------------ dispatch
 
     def _dispatch(self, method: str) -> None:
+        if self.path.startswith(CONTROL):
+            self._control(method, urlsplit(self.path).path[len(CONTROL) :])
+            return
         self.request_id = "req_" + secrets.token_hex(16)
         self.started = time.monotonic()
         url = urlsplit(self.path)
@@ -143,6 +149,37 @@ class Handler(Wire, BaseHTTPRequestHandler):
         finally:
             record.finished = time.time()
             self.standin._notify()
+
+    def _control(self, method: str, what: str) -> None:
+        """POST /_standin/faults {"name", "count", "params"}; GET /_standin/requests."""
+        if method == "POST" and what == "faults":
+            length = int(self.headers.get("Content-Length") or 0)
+            order = json.loads(self.rfile.read(length) or b"{}")
+            self.standin.inject(
+                order["name"], int(order.get("count", 1)), **order.get("params", {})
+            )
+            reply: Any = {"queued": self.standin.pending_faults}
+        elif method == "GET" and what == "requests":
+            reply = [
+                {
+                    "endpoint": r.endpoint,
+                    "model": r.model,
+                    "valid": r.valid,
+                    "outcome": r.outcome,
+                    "status": r.status,
+                    "fault": r.fault,
+                    "error": r.error,
+                }
+                for r in self.standin.requests
+            ]
+        else:
+            reply = {"error": "unknown control route"}
+        body = json.dumps(reply).encode()
+        self.send_response(200 if "error" not in reply else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _read_body(self) -> bytes | None:
         limit = self.standin.max_body_bytes

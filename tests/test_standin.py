@@ -1055,3 +1055,23 @@ def test_fault_header_parsing():
 def test_standin_does_not_import_the_client_core():
     for path in (ROOT / "standin").glob("*.py"):
         assert not re.search(r"^\s*(from|import)\s+(core|\.\.)", path.read_text(), re.M), path
+
+
+def test_control_routes_queue_faults_and_show_the_log_for_clients_inside_a_host():
+    import httpx as _httpx
+
+    from standin.server import running_standin as _running
+
+    with _running() as server:
+        root = server.root_url
+        queued = _httpx.post(f"{root}/_standin/faults", json={"name": "401", "count": 1}).json()
+        assert queued["queued"]
+        reply = _httpx.post(
+            f"{server.base_url}/images/generations",
+            json={"model": "gpt-image-2", "prompt": "x"},
+            headers={"Authorization": "Bearer sk-test"},
+        )
+        assert reply.status_code == 401
+        log = _httpx.get(f"{root}/_standin/requests").json()
+        assert [r["fault"] for r in log] == ["401"]
+        assert len(server.requests) == 1  # control calls are not recorded
