@@ -39,3 +39,10 @@ test-hosts: $(STAMP)
 
 screenshots: $(STAMP)
 	$(PY) tests/hosts/screenshots.py
+
+# The reliability suite's long runs (tests/reliability; `make test` runs them short).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=4000 $(PY) -m pytest -q tests/reliability/test_fuzz_parsers.py
+
+soak: $(STAMP)
+	SOAK_JOBS=200 $(PY) -m pytest -q -s tests/reliability/test_soak.py

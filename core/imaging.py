@@ -375,6 +375,11 @@ def encode_upload(
         image = image.resize(smaller)
 
 
+def encode_mask(mask: Image) -> UploadImage:
+    """The API mask as the PNG the edits endpoint requires (alpha 0 = edit here)."""
+    return UploadImage("mask.png", mask.to_png(), "image/png", mask.extent)
+
+
 def _rows(data: bytes, width: int, height: int, stride: int | None) -> np.ndarray:
     row = width * 4
     stride = stride or row

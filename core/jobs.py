@@ -28,10 +28,10 @@ from .cancel import CancelToken
 from .catalogue import DEFAULT_MODEL, ModelSpec, get_model
 from .client import ImagesClient, ImagesResult
 from .cost import CostEstimate, SpendTracker, actual_cost, estimate
-from .errors import CancelledError, ImagesError
+from .errors import CancelledError, ImagesError, ResponseError
 from .geometry import Bounds
 from .history import History, HistoryEntry, ResultMeta
-from .imaging import Image, UploadImage, encode_upload
+from .imaging import Image, ImageDecodeError, UploadImage, encode_upload
 from .planning import (
     CanvasSnapshot,
     ContextOptions,
@@ -388,7 +388,12 @@ class JobRunner:
 
         def one(first: int, req: Any) -> None:
             def on_partial(index: int, data: bytes) -> None:
-                preview = recipe.to_patch(plan, Image.decode(data), first)
+                try:
+                    image = Image.decode(data)
+                except ImageDecodeError as exc:  # a broken preview is skipped: the final one counts
+                    log.warning("job %s: partial image %d skipped: %s", job.id, index, exc)
+                    return
+                preview = recipe.to_patch(plan, image, first)
                 job._emit(Progress("partial", "", first, index, preview))
 
             job._emit(Progress("uploading", candidate=first))
@@ -404,7 +409,17 @@ class JobRunner:
                 return
             job._emit(Progress("downloading", candidate=first))
             for offset, data in enumerate(result.images):
-                candidate = self._deliver(job, recipe, plan, result, data, first + offset)
+                try:
+                    candidate = self._deliver(job, recipe, plan, result, data, first + offset)
+                except ImageDecodeError as exc:
+                    # An image we cannot decode (damaged, a decompression bomb) fails its own
+                    # candidate with the request id; the other candidates are still delivered.
+                    failure = ResponseError(
+                        f"the API sent an unusable image: {exc}", result.request_id
+                    )
+                    with lock:
+                        job.result.failures.append(failure)
+                    continue
                 with lock:
                     job.result.candidates.append(candidate)
             with lock:

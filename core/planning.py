@@ -28,7 +28,7 @@ import numpy as np
 from .catalogue import ModelSpec
 from .errors import ImagesError
 from .geometry import Bounds, Extent, Point
-from .imaging import Image, Mask, UploadImage, composite_over, encode_upload
+from .imaging import Image, Mask, UploadImage, composite_over, encode_mask, encode_upload
 from .masks import coverage_bounds, coverage_from_alpha, selection_bounds, to_api_mask
 from .sizing import PREFERENCES, SizeError, choose_api_size, fit_region_to_aspect
 
@@ -183,7 +183,7 @@ def plan_edit(
         soft = coverage_from_alpha(source)  # outside the layer counts as transparent
     upload = encode_upload(source.resize(api), spec, name="image")
     mask_image = to_api_mask(soft, upload.extent, options.grow_px)
-    mask = UploadImage("mask.png", mask_image.to_png(), "image/png", upload.extent)
+    mask = encode_mask(mask_image)
     return EditPlan(
         region=region,
         api_extent=api,

@@ -2,8 +2,8 @@
 
 GIMP runs plug-ins with the system's python3, which has none of httpx, numpy,
 Pillow or certifi unless the distribution packages them. The bundle ships them
-in `openai_images/vendor/` (pip --target); `activate()` puts that folder on
-sys.path ahead of site-packages, and must run before anything imports them.
+in `openai_images/vendor/` (layout: `vendor_paths`); `activate()` puts those
+folders on sys.path ahead of site-packages, and must run before anything imports them.
 Imports nothing but the standard library.
 """
 
@@ -19,13 +19,27 @@ VENDOR_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor")
 REQUIRED = (("numpy", "numpy"), ("PIL", "Pillow"), ("httpx", "httpx"), ("certifi", "certifi"))
 
 
+def vendor_paths(vendor_dir: str = VENDOR_DIR) -> list[str]:
+    """The folders to put on sys.path, first one first.
+
+    A bundle keeps the pure-Python libraries once in vendor/common and numpy and
+    Pillow per CPython side by side in vendor/cp310, vendor/cp313 ... (one Linux
+    bundle serves GIMP's AppImage Python and every distribution's): this Python's
+    folder goes first. A vendor/ without common/ (plain pip --target) is used as is.
+    """
+    if not os.path.isdir(os.path.join(vendor_dir, "common")):
+        return [vendor_dir] if os.path.isdir(vendor_dir) else []
+    own = os.path.join(vendor_dir, f"cp{sys.version_info[0]}{sys.version_info[1]}")
+    return [p for p in (own, os.path.join(vendor_dir, "common")) if os.path.isdir(p)]
+
+
 def activate(vendor_dir: str = VENDOR_DIR) -> bool:
-    """Put the vendored folder first on sys.path (once). False when there is none."""
-    if not os.path.isdir(vendor_dir):
-        return False
-    if vendor_dir not in sys.path:
-        sys.path.insert(0, vendor_dir)
-    return True
+    """Put the vendored folders first on sys.path (once). False when there are none."""
+    paths = vendor_paths(vendor_dir)
+    for path in reversed(paths):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    return bool(paths)
 
 
 def missing_dependency(required=REQUIRED) -> str | None:

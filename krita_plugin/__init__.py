@@ -10,14 +10,26 @@ from __future__ import annotations
 import os
 import sys
 
-# The bundle ships httpx, numpy, Pillow and certifi in vendor/ (pip --target).
-# This is the one place that puts it on sys.path, before any module of the
-# plug-in or the core imports them. Where Krita's Python already has numpy or
-# Pillow (Linux distributions), the vendored copies still win, so every host
-# runs the versions the bundle was tested with.
+
+# The bundle ships httpx, numpy, Pillow and certifi in vendor/: the pure-Python
+# libraries once in vendor/common, numpy and Pillow per CPython side by side in
+# vendor/cp310, vendor/cp313 ... (one Linux bundle serves Krita's own Python and
+# a distribution's). This is the one place that puts them on sys.path, this
+# Python's folder first, before any module of the plug-in or the core imports
+# them. A vendor/ without common/ (a plain pip --target folder) is used as is.
+# Where Krita's Python already has numpy or Pillow (Linux distributions), the
+# vendored copies still win, so every host runs the versions the bundle was tested with.
+def _vendor_paths(vendor: str) -> list[str]:
+    if not os.path.isdir(os.path.join(vendor, "common")):
+        return [vendor] if os.path.isdir(vendor) else []
+    own = os.path.join(vendor, f"cp{sys.version_info[0]}{sys.version_info[1]}")
+    return [p for p in (own, os.path.join(vendor, "common")) if os.path.isdir(p)]
+
+
 _VENDOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor")
-if os.path.isdir(_VENDOR) and _VENDOR not in sys.path:
-    sys.path.insert(0, _VENDOR)
+for _path in reversed(_vendor_paths(_VENDOR)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 DOCKER_ID = "openai_images_docker"
 DEPENDENCIES = ("numpy", "PIL", "httpx", "certifi")

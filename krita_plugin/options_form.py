@@ -20,6 +20,7 @@ BACKGROUNDS = (("auto", None), ("transparent", "transparent"), ("opaque", "opaqu
 
 class OptionsForm(QtWidgets.QWidget):
     changed = QtCore.pyqtSignal()
+    spend_cap_day: float | None = None  # from the settings; the core refuses jobs above it
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -78,6 +79,7 @@ class OptionsForm(QtWidgets.QWidget):
             None if s.background == "auto" else s.background)))
         self.padding.setValue(s.context_padding_px)
         self.stream.setChecked(s.stream_previews)
+        self.spend_cap_day = s.spend_cap_day_usd
 
     def _advanced_group(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Advanced")
@@ -142,6 +144,8 @@ class OptionsForm(QtWidgets.QWidget):
             "whole_image": self.whole_image.isChecked(),
             "visible": self.visible.isChecked(),
         }
+        if self.spend_cap_day is not None:
+            opts["spend_cap_usd"] = self.spend_cap_day
         if spec.input_fidelity and self.fidelity.currentData():
             opts["input_fidelity"] = self.fidelity.currentData()
         return opts

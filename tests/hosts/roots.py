@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +53,7 @@ def ensure_rootfs(suite: str, log: Path) -> Path:
     """Build or restore the suite's root folder (logged to LOG); raises on failure."""
     if not is_ready(suite):
         print(f"hosts: preparing root folder {suite} (log: {log})", flush=True)
+        started = time.monotonic()
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as out:
             done = subprocess.run(
@@ -63,6 +65,7 @@ def ensure_rootfs(suite: str, log: Path) -> Path:
             )
         if done.returncode != 0 or not is_ready(suite):
             raise RuntimeError(f"building root folder {suite} failed:\n{tail(log)}")
+        print(f"hosts: root folder {suite} ready in {time.monotonic() - started:.0f} s", flush=True)
     return rootfs_path(suite)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -76,6 +77,18 @@ def host_env(base_url: str | None, scenario: str, app: str) -> dict[str, str]:
     if base_url:
         env["OPENAI_BASE_URL"] = base_url
     return env
+
+
+@contextlib.contextmanager
+def host_lock(host: profiles.Host) -> Iterator[None]:
+    """One run per host and work folder at a time (they share build/hosts/<host>/)."""
+    with (WORK / f"{host.name}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"hosts: waiting for another run of {host.name} in {WORK}", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def run_host(host: profiles.Host, names: list[str] | None, selftest: bool) -> bool:
@@ -169,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         print("hosts: standin/ not there yet: running without the API stand-in", flush=True)
     for host in hosts:
         try:
-            ok = run_host(host, names, args.selftest)
+            with host_lock(host):
+                ok = run_host(host, names, args.selftest)
         except RuntimeError as e:
             print(f"FAIL {host.name}: {e}", flush=True)
             ok = False

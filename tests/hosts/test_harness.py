@@ -75,3 +75,48 @@ def test_smoke_comes_first_and_scenarios_are_per_app():
     assert all((scenarios.SCENARIOS / n / "gimp.py").is_file() for n in gimp)
     assert all((scenarios.SCENARIOS / n / "krita.py").is_file() for n in krita)
     assert scenarios.discover("krita", ["smoke", "no-such"]) == ["smoke"]
+
+
+def _scenario(tmp_path, monkeypatch, check_source: str):
+    folder = tmp_path / "scenarios" / "demo"
+    folder.mkdir(parents=True)
+    (folder / "check.py").write_text(check_source)
+    monkeypatch.setattr(scenarios, "SCENARIOS", tmp_path / "scenarios")
+    out = tmp_path / "out"
+    out.mkdir()
+    return out
+
+
+def _host_printing(out, log_line: str, result: str) -> list[str]:
+    """A stand-in for a host run: prints LOG_LINE, writes RESULT as result.json."""
+    return ["bash", "-c", f"echo {log_line!r}; echo {result!r} > {out}/result.json"]
+
+
+PROVOKED = "GIMP-Error: Calling error for procedure 'plug-in-openai-images-edit':"
+
+
+def test_a_scenario_passes_when_its_check_accepts_the_facts(tmp_path, monkeypatch):
+    check = "EXPECTED_LOG = [r'Calling error for procedure']\n"
+    check += "def check(result):\n    assert result.facts['n'] == 2, 'n is wrong'\n"
+    out = _scenario(tmp_path, monkeypatch, check)
+    command = _host_printing(out, PROVOKED, '{"facts": {"n": 2}, "error": null}')
+    outcome = scenarios.run_scenario("demo", "gimp-3.0", "gimp", command, out, tmp_path / "log")
+    assert outcome.problems == []
+
+
+def test_unexpected_log_errors_and_failed_checks_are_both_reported(tmp_path, monkeypatch):
+    check = "def check(result):\n    assert result.facts['n'] == 3, 'n is wrong'\n"
+    out = _scenario(tmp_path, monkeypatch, check)
+    command = _host_printing(out, PROVOKED, '{"facts": {"n": 2}, "error": null}')
+    outcome = scenarios.run_scenario("demo", "gimp-3.0", "gimp", command, out, tmp_path / "log")
+    assert len(outcome.problems) == 2
+    assert PROVOKED in outcome.problems[0]
+    assert outcome.problems[1] == "check failed: n is wrong"
+
+
+def test_a_host_that_never_ran_the_scenario_fails_with_its_exit_status(tmp_path, monkeypatch):
+    out = _scenario(tmp_path, monkeypatch, "def check(result):\n    pass\n")
+    outcome = scenarios.run_scenario(
+        "demo", "krita-6.0", "krita", ["bash", "-c", "exit 134"], out, tmp_path / "log"
+    )
+    assert outcome.problems == ["the host ended (rc=134) without running the scenario"]
