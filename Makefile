@@ -46,3 +46,15 @@ fuzz: $(STAMP)
 
 soak: $(STAMP)
 	SOAK_JOBS=200 $(PY) -m pytest -q -s tests/reliability/test_soak.py
+
+# Installable bundles (packaging/README.md): one per host and platform into dist/.
+# Downloads are cached in PACKAGING_CACHE (default ~/.cache/openai-images-packaging).
+dist: $(STAMP)
+	$(PY) packaging/bundle.py --dist dist --clean
+
+# The Linux bundles into this user's Krita (pykrita + kritarc) and every GIMP 3.x profile.
+install: $(STAMP)
+	$(PY) packaging/install.py install --dist dist
+
+uninstall:
+	$(PYTHON) packaging/install.py uninstall

@@ -204,7 +204,10 @@ class JobRunner:
             )
 
         def to_patch(plan: GeneratePlan, img: Image, index: int) -> LayerPatch:
-            return replace(patch_from_generation(plan, img), name=layer_name(prompt, index))
+            return replace(
+                patch_from_generation(plan, img),
+                name=layer_name(prompt, _ordinal(index, options.n)),
+            )
 
         return Recipe(
             "generate",
@@ -256,7 +259,9 @@ class JobRunner:
             )
 
         def to_patch(plan: EditPlan, img: Image, index: int) -> LayerPatch:
-            return replace(composite(plan, img), name=layer_name(prompt, index))
+            return replace(
+                composite(plan, img), name=layer_name(prompt, _ordinal(index, options.n))
+            )
 
         return Recipe(
             "edit", prompt, spec, options, snapshot.document_name, plan, request, to_patch, "edit"
@@ -275,7 +280,7 @@ class JobRunner:
             )
 
         def to_patch(plan: EditPlan, img: Image, index: int) -> LayerPatch:
-            return replace(composite(plan, img), name=layer_name(title, index))
+            return replace(composite(plan, img), name=layer_name(title, _ordinal(index, options.n)))
 
         return Recipe(
             "variation",
@@ -474,6 +479,11 @@ class JobRunner:
                     self.spend.add(cost)
 
 
+def _ordinal(index: int, n: int) -> int | None:
+    """Layer names count candidates from 1, and a single result has no number."""
+    return index + 1 if n > 1 else None
+
+
 def _region_of(b: Bounds) -> list[int]:
     return [b.x, b.y, b.width, b.height]
 
@@ -536,3 +546,10 @@ def _describe_file(part: str, upload: UploadFile) -> dict[str, Any]:
         "mime": upload.mime,
         "bytes": len(upload.data),
     }
+
+
+def runner_from_environment(**kwargs: Any) -> JobRunner:
+    """A runner from the user's settings, key store and environment (see core.setup)."""
+    from .setup import make_runner
+
+    return make_runner(**kwargs)

@@ -10,7 +10,9 @@ Imports nothing but the standard library.
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import platform
 import sys
 
 VENDOR_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor")
@@ -48,9 +50,31 @@ def missing_dependency(required=REQUIRED) -> str | None:
         try:
             importlib.import_module(module)
         except Exception as exc:  # ImportError, or a broken binary wheel (OSError, ...)
+            # numpy's ImportError runs over many lines of advice: its first line is the fact
+            detail = (str(exc).strip().splitlines() or [""])[0]
             return (
                 f"OpenAI Images cannot start: the library '{project}' failed to load "
-                f"({type(exc).__name__}: {exc}). Reinstall the OpenAI Images bundle for this "
+                f"({type(exc).__name__}: {detail}). Reinstall the OpenAI Images bundle for this "
                 f"GIMP version and operating system; it ships '{project}' in its vendor folder."
+                + bundle_hint()
             )
     return None
+
+
+def bundle_hint(vendor_dir: str = VENDOR_DIR) -> str:
+    """One sentence: the installed bundle (its MANIFEST.json) against this GIMP's Python."""
+    try:
+        path = os.path.join(os.path.dirname(vendor_dir), "MANIFEST.json")
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+        pythons = ", ".join(manifest["pythons"]) or "no Python"
+        text = (
+            f" Installed: {manifest['file']} (numpy and Pillow for {pythons}); this GIMP runs "
+            f"Python {sys.version_info[0]}.{sys.version_info[1]} on {sys.platform} "
+            f"{platform.machine()}."
+        )
+        for item in manifest.get("not_vendored", [])[:1]:
+            text += f" Not in this bundle: {item['reason']}."
+        return text
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""

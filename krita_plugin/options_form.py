@@ -20,7 +20,8 @@ BACKGROUNDS = (("auto", None), ("transparent", "transparent"), ("opaque", "opaqu
 
 class OptionsForm(QtWidgets.QWidget):
     changed = QtCore.pyqtSignal()
-    spend_cap_day: float | None = None  # from the settings; the core refuses jobs above it
+    spend_cap_day: float | None = None  # from the settings; the core refuses jobs above them
+    spend_cap_job: float | None = None
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -80,6 +81,7 @@ class OptionsForm(QtWidgets.QWidget):
         self.padding.setValue(s.context_padding_px)
         self.stream.setChecked(s.stream_previews)
         self.spend_cap_day = s.spend_cap_day_usd
+        self.spend_cap_job = s.spend_cap_job_usd
 
     def _advanced_group(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Advanced")
@@ -144,8 +146,8 @@ class OptionsForm(QtWidgets.QWidget):
             "whole_image": self.whole_image.isChecked(),
             "visible": self.visible.isChecked(),
         }
-        if self.spend_cap_day is not None:
-            opts["spend_cap_usd"] = self.spend_cap_day
+        opts["spend_cap_day_usd"] = self.spend_cap_day
+        opts["spend_cap_job_usd"] = self.spend_cap_job
         if spec.input_fidelity and self.fidelity.currentData():
             opts["input_fidelity"] = self.fidelity.currentData()
         return opts

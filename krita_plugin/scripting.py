@@ -19,7 +19,7 @@ as layers when it finishes (`job.layers`); `wait(job)` blocks the same way.
 Options (keywords): model, size ("auto" or "WxH"), quality, n (or count),
 background ("transparent"/"opaque"/"auto"), output_format, input_fidelity,
 stream (partial previews), partial_images, padding (context pixels),
-whole_image, spend_cap_usd, visible (read the visible image instead of the
+whole_image, spend_cap_job_usd, spend_cap_day_usd, visible (read the visible image instead of the
 active layer), timeout (seconds, synchronous calls only).
 Imports only .workflow and .qt.
 """

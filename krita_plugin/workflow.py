@@ -35,42 +35,10 @@ def get_runner() -> JobRunner:
     """The process-wide runner, built from the settings, key store and environment."""
     global _runner
     if _runner is None:
-        from .core import jobs
+        from .core.jobs import runner_from_environment
 
-        make = getattr(jobs, "runner_from_environment", None) or _runner_from_settings
-        _runner = make()
+        _runner = runner_from_environment()
     return _runner
-
-
-def _runner_from_settings() -> JobRunner:
-    """Settings file + key store, with the environment (OPENAI_BASE_URL...) winning.
-
-    Stands in until the core offers `jobs.runner_from_environment()`.
-    """
-    import os
-
-    from .core import paths
-    from .core.client import ClientConfig, ImagesClient
-    from .core.cost import SpendTracker
-    from .core.history import History
-    from .core.secrets import KeyStore
-    from .core.settings import Settings
-
-    s = Settings.load()
-    key, _source = KeyStore(store=s.key_store).get()
-    over: dict[str, Any] = {"api_key": key or ""}
-    if not os.environ.get("OPENAI_BASE_URL"):
-        over["base_url"] = s.base_url
-    env_names = {"organization": "OPENAI_ORG_ID", "project": "OPENAI_PROJECT_ID"}
-    for name in ("organization", "project", "azure_deployment", "azure_api_version", "proxy",
-                 "ca_bundle"):
-        value = getattr(s, name)
-        if value and not os.environ.get(env_names.get(name, "")):
-            over[name] = value
-    over.update(connect_timeout=s.connect_timeout, read_timeout=s.read_timeout,
-                max_retries=s.max_retries)
-    client = ImagesClient(ClientConfig.from_env(**over))
-    return JobRunner(client, History(), SpendTracker(paths.spend_path()))
 
 
 def set_runner(runner: JobRunner | None) -> None:

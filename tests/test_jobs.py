@@ -150,3 +150,22 @@ def test_dry_run_describes_the_request_without_sending(runner, standin):
     assert described["endpoint"].endswith("images/edits")
     assert described["body"]["fields"]["n"] == "2"
     assert standin.requests == []
+
+
+def test_runner_from_environment_uses_the_key_and_server_of_the_environment(api_env, tmp_path):
+    from core.jobs import runner_from_environment
+
+    runner = runner_from_environment()
+    job = runner.submit_generate("a fox", Bounds(0, 0, 1024, 1024), JobOptions())
+    finish(job)
+    assert job.state == "done", job.error
+    assert api_env.requests[0].auth_present
+
+
+def test_runner_from_environment_without_a_key_says_how_to_get_one(user_dirs, monkeypatch):
+    from core.errors import ConfigurationError
+    from core.jobs import runner_from_environment
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="api-keys"):
+        runner_from_environment()

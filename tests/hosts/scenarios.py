@@ -132,14 +132,12 @@ def _load_check(name: str) -> Any:
     return module
 
 
-def run_scenario(
-    name: str, host: str, app: str, command: list[str], out: Path, log: Path
-) -> Outcome:
-    """Run COMMAND (the host started inside its root folder) and check the outcome."""
-    check = _load_check(name)
-    timeout = getattr(check, "TIMEOUT", DEFAULT_TIMEOUT)
-    started = time.monotonic()
-    with log.open("w") as sink:
+def _run_host(command: list[str], log: Path, timeout: float, note: str = "") -> int | None:
+    """The host's exit status, or None when it timed out (killed with its namespace)."""
+    with log.open("a" if note else "w") as sink:
+        if note:
+            sink.write(f"\n===== harness: {note} =====\n")
+            sink.flush()
         try:
             done = subprocess.run(
                 command,
@@ -149,9 +147,23 @@ def run_scenario(
                 timeout=timeout,
                 check=False,
             )
-            rc: int | None = done.returncode
         except subprocess.TimeoutExpired:
-            rc = None  # subprocess killed unshare; --kill-child ended the namespace
+            return None  # subprocess killed unshare; --kill-child ended the namespace
+    return done.returncode
+
+
+def run_scenario(
+    name: str, host: str, app: str, command: list[str], out: Path, log: Path
+) -> Outcome:
+    """Run COMMAND (the host started inside its root folder) and check the outcome."""
+    check = _load_check(name)
+    timeout = getattr(check, "TIMEOUT", DEFAULT_TIMEOUT)
+    started = time.monotonic()
+    rc = _run_host(command, log, timeout)
+    if rc == 134 and time.monotonic() - started < 5 and not (out / "result.json").exists():
+        # Krita aborting at once, unable to reach the fresh Xvfb: a rare flake
+        # (hosts.md Part 2, pitfall 12); one retry, noted in the log
+        rc = _run_host(command, log, timeout, note="retry after an abort at start (rc 134)")
     seconds = time.monotonic() - started
     text = log.read_text(errors="replace")
     # error-path scenarios name the messages they provoke on purpose (check.EXPECTED_LOG)

@@ -22,3 +22,7 @@ def check(result) -> None:
         assert "openai_images_docker" in facts["dockers"], (
             f"docker openai_images_docker not registered (found {facts['dockers']})"
         )
+        actions = ["generate", "edit", "variations", "apply", "cancel"]
+        assert facts["actions"] == actions, f"actions registered: {facts['actions']}"
+        entry_points = ["generate", "edit_selection", "variations"]
+        assert facts["scripting"] == entry_points, f"openai_images.scripting: {facts['scripting']}"

@@ -1,0 +1,123 @@
+"""P3 and P4: whole jobs against the loopback stand-in with a fixed render latency.
+
+    python -m bench.rendering [--latency 2.0] [--rounds 3]
+
+Prints one JSON object. The stand-in sleeps `latency` seconds per rendered
+image (n images in one request take n times as long, as a server that renders
+them one after another), spread evenly over the stream's events when
+streaming. Everything else in a job is ours: planning and encoding, HTTP on
+loopback, decoding, compositing, writing every candidate to the history.
+
+P3: wall time of an edit with n = 4 against n = 1, with streaming previews on
+(the plug-ins' default: parallel requests of one image each) and off (one
+request for n images, where the model allows it).
+P4: time to the first partial preview (decoded and composited, ready for the
+host) against the whole job, streaming on, n = 1, two partial images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from core.client import ClientConfig, ImagesClient
+from core.geometry import Bounds, Point
+from core.history import History
+from core.imaging import Image, Mask
+from core.jobs import JobOptions, JobRunner
+from core.planning import CanvasSnapshot
+from standin import running_standin
+
+from . import content
+from .measure import median
+
+CANVAS = 2048
+POLL_SECONDS = 0.002
+DUMMY_KEY = "sk-bench-not-a-real-key"
+
+
+def snapshot() -> CanvasSnapshot:
+    pixels = content.photo_like(CANVAS, CANVAS)
+    coverage = content.feathered_selection(1024, 32)
+    at = (CANVAS - coverage.shape[0]) // 2
+    sel = Mask(coverage, Bounds(at, at, coverage.shape[1], coverage.shape[0]))
+    return CanvasSnapshot(Image(pixels), Point(0, 0), sel, "bench.kra", "photo")
+
+
+def run_job(runner: JobRunner, snap: CanvasSnapshot, options: JobOptions) -> dict[str, Any]:
+    """One edit job, followed as a host would (polling its events); times in seconds."""
+    start = time.perf_counter()
+    job = runner.submit_edit("a red umbrella", snap, options)
+    first_partial = None
+    while not job.done:
+        for event in job.poll_events():
+            if event.stage == "partial" and first_partial is None:
+                first_partial = time.perf_counter() - start
+        time.sleep(POLL_SECONDS)
+    total = time.perf_counter() - start
+    for event in job.poll_events():
+        if event.stage == "partial" and first_partial is None:
+            first_partial = total
+    if job.state != "done" or len(job.result.candidates) != options.n:
+        raise RuntimeError(f"bench job ended {job.state}: {job.error}")
+    return {"seconds": total, "first_partial": first_partial}
+
+
+def measure(latency: float, rounds: int) -> dict[str, Any]:
+    snap = snapshot()
+    cases = {
+        "stream_n1": JobOptions(n=1, stream=True, partial_images=2),
+        "stream_n4": JobOptions(n=4, stream=True, partial_images=2),
+        "plain_n1": JobOptions(n=1, stream=False),
+        "plain_n4": JobOptions(n=4, stream=False),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in cases}
+    partials: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, running_standin(latency=latency) as server:
+        client = ImagesClient(ClientConfig(api_key=DUMMY_KEY, base_url=server.base_url))
+        runner = JobRunner(client, History(Path(tmp) / "history"))
+        try:
+            run_job(runner, snap, cases["stream_n1"])  # warm-up: connections, imports
+            names = list(cases)
+            for r in range(rounds):
+                for name in names[r % len(names) :] + names[: r % len(names)]:
+                    got = run_job(runner, snap, cases[name])
+                    seconds[name].append(got["seconds"])
+                    if name == "stream_n1" and got["first_partial"] is not None:
+                        partials.append(got["first_partial"] / got["seconds"])
+        finally:
+            client.close()
+        rejected = len(server.rejected)
+
+    def ratio(top: str, bottom: str) -> float:
+        return median([a / b for a, b in zip(seconds[top], seconds[bottom], strict=True)])
+
+    return {
+        "latency_per_image": latency,
+        "canvas": CANVAS,
+        "seconds": seconds,
+        "median": {name: median(v) for name, v in seconds.items()},
+        "n4_vs_n1_stream": ratio("stream_n4", "stream_n1"),
+        "n4_vs_n1_plain": ratio("plain_n4", "plain_n1"),
+        "first_partial_share": median(partials),
+        "first_partial_shares": partials,
+        "rejected_requests": rejected,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.rendering")
+    parser.add_argument("--latency", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    json.dump(measure(args.latency, args.rounds), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
