@@ -32,10 +32,12 @@ clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
 
 # Real GIMP and Krita in cached Debian root folders (needs root; see tests/hosts/README.md).
-# HOSTS="gimp-3.0 gimp-3.2 krita-5.2 krita-5.3 krita-6.0" picks a subset.
+# HOSTS="gimp-3.0 gimp-3.2 krita-5.2 krita-5.3 krita-6.0" picks a subset;
+# BUNDLES=dist installs the built bundles instead of the working tree.
 HOSTS ?=
+BUNDLES ?=
 test-hosts: $(STAMP)
-	$(PY) tests/hosts/run.py --hosts "$(HOSTS)"
+	$(PY) tests/hosts/run.py --hosts "$(HOSTS)" $(if $(BUNDLES),--bundles "$(BUNDLES)")
 
 screenshots: $(STAMP)
 	$(PY) tests/hosts/screenshots.py

@@ -60,7 +60,8 @@ def flat_art(width: int, height: int, seed: int = 2) -> np.ndarray:
         elif i % 3 == 1:
             draw.rectangle(box, fill=colour)
         else:
-            draw.polygon([(box[0], box[3]), ((box[0] + box[2]) // 2, box[1]), (box[2], box[3])], fill=colour)
+            apex = ((box[0] + box[2]) // 2, box[1])
+            draw.polygon([(box[0], box[3]), apex, (box[2], box[3])], fill=colour)
     # a slight blur stands for anti-aliasing: edges one or two pixels wide
     img = img.filter(ImageFilter.BoxBlur(0.6))
     out = np.empty((height, width, 4), np.uint8)

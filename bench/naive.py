@@ -38,9 +38,7 @@ def request(canvas: np.ndarray, coverage: np.ndarray, x: int, y: int) -> tuple[b
     return image.getvalue(), masked.getvalue()
 
 
-def response(
-    result: bytes, canvas: np.ndarray, coverage: np.ndarray, x: int, y: int
-) -> np.ndarray:
+def response(result: bytes, canvas: np.ndarray, coverage: np.ndarray, x: int, y: int) -> np.ndarray:
     """The API's image scaled to the canvas and laid over it through the coverage."""
     h, w = canvas.shape[:2]
     full = canvas_coverage((h, w), coverage, x, y)

@@ -8,6 +8,11 @@ them one after another), spread evenly over the stream's events when
 streaming. Everything else in a job is ours: planning and encoding, HTTP on
 loopback, decoding, compositing, writing every candidate to the history.
 
+The stand-in runs in its own process with its pictures memoized
+(bench/quick_standin.py): on this two-core machine its rendering would
+otherwise compete with the job it serves, which a real server does not. Each
+case runs once unmeasured first (connections, imports, the memo).
+
 P3: wall time of an edit with n = 4 against n = 1, with streaming previews on
 (the plug-ins' default: parallel requests of one image each) and off (one
 request for n images, where the model allows it).
@@ -18,10 +23,13 @@ host) against the whole job, streaming on, n = 1, two partial images.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +39,6 @@ from core.history import History
 from core.imaging import Image, Mask
 from core.jobs import JobOptions, JobRunner
 from core.planning import CanvasSnapshot
-from standin import running_standin
 
 from . import content
 from .measure import median
@@ -39,6 +46,27 @@ from .measure import median
 CANVAS = 2048
 POLL_SECONDS = 0.002
 DUMMY_KEY = "sk-bench-not-a-real-key"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def quick_standin(latency: float) -> Iterator[str]:
+    """The memoized stand-in in a child process; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.quick_standin", "--port", "0", "--latency", str(latency)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        base = (process.stdout.readline() if process.stdout else "").strip()
+        if not base.startswith("http://127.0.0.1"):
+            raise RuntimeError(f"the stand-in printed {base!r}, not its URL")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def snapshot() -> CanvasSnapshot:
@@ -78,11 +106,12 @@ def measure(latency: float, rounds: int) -> dict[str, Any]:
     }
     seconds: dict[str, list[float]] = {name: [] for name in cases}
     partials: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp, running_standin(latency=latency) as server:
-        client = ImagesClient(ClientConfig(api_key=DUMMY_KEY, base_url=server.base_url))
+    with tempfile.TemporaryDirectory() as tmp, quick_standin(latency) as base_url:
+        client = ImagesClient(ClientConfig(api_key=DUMMY_KEY, base_url=base_url))
         runner = JobRunner(client, History(Path(tmp) / "history"))
         try:
-            run_job(runner, snap, cases["stream_n1"])  # warm-up: connections, imports
+            for options in cases.values():  # unmeasured: connections, imports, the memo
+                run_job(runner, snap, options)
             names = list(cases)
             for r in range(rounds):
                 for name in names[r % len(names) :] + names[: r % len(names)]:
@@ -92,7 +121,6 @@ def measure(latency: float, rounds: int) -> dict[str, Any]:
                         partials.append(got["first_partial"] / got["seconds"])
         finally:
             client.close()
-        rejected = len(server.rejected)
 
     def ratio(top: str, bottom: str) -> float:
         return median([a / b for a, b in zip(seconds[top], seconds[bottom], strict=True)])
@@ -106,7 +134,6 @@ def measure(latency: float, rounds: int) -> dict[str, Any]:
         "n4_vs_n1_plain": ratio("plain_n4", "plain_n1"),
         "first_partial_share": median(partials),
         "first_partial_shares": partials,
-        "rejected_requests": rejected,
     }
 
 

@@ -464,7 +464,9 @@ class JobRunner:
             candidate=index,
             settings=_settings_of(opts),
         )
-        entry = self.history.record(patch.image.to_png(), "png", meta)
+        # Level 1: this write is on the way to the canvas, and for a 1088x1088
+        # patch level 6 took 1.5 s against 0.26 s, for 15 % fewer bytes (make bench).
+        entry = self.history.record(patch.image.to_png(compress_level=1), "png", meta)
         return Candidate(index, patch, entry)
 
     def _account(self, job: Job, spec: ModelSpec, result: ImagesResult) -> None:

@@ -11,8 +11,11 @@ TEST_KEY = "sk-test-0123456789abcdefghijklmnop"
 
 @pytest.fixture
 def standin():
+    """The stand-in; at the end, every request it received must have validated."""
     with running_standin() as server:
         yield server
+        rejected = [(r.endpoint, r.error) for r in server.rejected]
+        assert not rejected, f"the stand-in rejected requests the client sent: {rejected}"
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import random
 import re
 import shutil
 import sys
+import tarfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +55,9 @@ def gimp_version(rootfs: Path) -> str:
     return sorted(names)[-1].removeprefix("gimp-console-")
 
 
-def make_profile(host: Host, rootfs: Path, home: Path, vendor: Path) -> None:
+def make_profile(
+    host: Host, rootfs: Path, home: Path, vendor: Path, bundles: Path | None = None
+) -> None:
     """A new home folder with the plug-in and the harness installed, owned by uid 1000."""
     if home.exists():
         shutil.rmtree(home)
@@ -66,26 +70,63 @@ def make_profile(host: Host, rootfs: Path, home: Path, vendor: Path) -> None:
         shutil.copytree(HERE / "inhost/harness_runner", pykrita / "harness_runner")
         shutil.copy(HERE / "inhost/harness_runner.desktop", pykrita)
         write_kritarc(rootfs, home / ".config/kritarc")
-    install_plugin(host, rootfs, home, vendor)
+    install_plugin(host, rootfs, home, vendor, bundles=bundles)
 
 
 def install_plugin(
-    host: Host, rootfs: Path, home: Path, vendor: Path, broken: bool = False
+    host: Host,
+    rootfs: Path,
+    home: Path,
+    vendor: Path,
+    broken: bool = False,
+    bundles: Path | None = None,
 ) -> None:
     """(Re)install our plug-in into HOME's plug-in folder, as a user would.
 
-    broken=True appends a syntax error to the adapter's entry module (self-test).
+    From the working tree (packaging/assemble.py + VENDOR), or, given BUNDLES (a
+    dist/ folder), by unpacking the host's Linux bundle. broken=True appends a
+    syntax error to the adapter's entry module (self-test).
     """
     if host.app == "gimp":
         plugins = home / ".config/GIMP" / gimp_version(rootfs) / "plug-ins"
-        entry = assemble.assemble_gimp(plugins, vendor) / assemble.GIMP_ENTRY
+        if bundles:
+            folder = unpack_bundle(bundles, "gimp", plugins, ["openai-images"])
+        else:
+            folder = assemble.assemble_gimp(plugins, vendor)
+        entry = folder / assemble.GIMP_ENTRY
     else:
         pykrita = home / ".local/share/krita/pykrita"
-        entry = assemble.assemble_krita(pykrita, vendor) / "__init__.py"
+        if bundles:
+            ours = ["openai_images", "openai_images.desktop"]
+            package = unpack_bundle(bundles, "krita", pykrita, ours)
+        else:
+            package = assemble.assemble_krita(pykrita, vendor)
+        entry = package / "__init__.py"
     if broken:
         with entry.open("a") as f:
             f.write(BROKEN_LINE)
     chown_tree(home)
+
+
+def unpack_bundle(bundles: Path, app: str, dest: Path, ours: list[str]) -> Path:
+    """Unpack dist/openai-images-APP-<version>-linux-x86_64.* into DEST; return our folder."""
+    found = sorted(bundles.glob(f"openai-images-{app}-*-linux-x86_64.*"))
+    if len(found) != 1:
+        raise RuntimeError(f"expected one {app} Linux bundle in {bundles}, found {found}")
+    for name in ours:
+        target = dest / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    dest.mkdir(parents=True, exist_ok=True)
+    if found[0].suffix == ".zip":
+        with zipfile.ZipFile(found[0]) as archive:
+            archive.extractall(dest)
+    else:  # tar.gz keeps the GIMP entry script's executable bit
+        with tarfile.open(found[0]) as archive:
+            archive.extractall(dest, filter="data")
+    return dest / ours[0]
 
 
 def write_kritarc(rootfs: Path, path: Path) -> None:

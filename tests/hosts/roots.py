@@ -30,10 +30,16 @@ def is_ready(suite: str) -> bool:
     return (CACHE / f"{suite}.ready").exists() and rootfs_path(suite).is_dir()
 
 
-def why_cannot_build() -> str | None:
-    """None when root folders can be built and entered here, else the reason in words."""
+def why_cannot_build(suites: list[str]) -> str | None:
+    """None when the SUITES' root folders can be built (or are cached) and entered here,
+    else the reason in words. Installs mmdebstrap (apt-get) when a build needs it."""
     if os.geteuid() != 0:
         return "not root (building and entering root folders needs mount, chroot, unshare)"
+    probe = ["unshare", "--mount", "--pid", "--fork", "true"]
+    if subprocess.run(probe, capture_output=True, check=False).returncode != 0:
+        return "cannot make mount and PID namespaces here (unshare failed: a restricted container?)"
+    if all(is_ready(s) for s in suites):
+        return None
     if shutil.which("mmdebstrap") and shutil.which("dpkg-architecture"):
         return None
     if not shutil.which("apt-get"):

@@ -91,18 +91,20 @@ def host_lock(host: profiles.Host) -> Iterator[None]:
         yield
 
 
-def run_host(host: profiles.Host, names: list[str] | None, selftest: bool) -> bool:
+def run_host(
+    host: profiles.Host, names: list[str] | None, selftest: bool, bundles: Path | None
+) -> bool:
     """Every scenario on HOST, then the self-test; prints one line per scenario."""
     rootfs = roots.ensure_rootfs(host.suite, WORK / f"rootfs-{host.suite}.log")
     vendor = roots.ensure_vendor(roots.rootfs_python(rootfs), WORK / "vendor.log")
     home = WORK / host.name / "home"
-    profiles.make_profile(host, rootfs, home, vendor)
+    profiles.make_profile(host, rootfs, home, vendor, bundles)
     ok = True
     for name in scenarios.discover(host.app, names):
         outcome = run_one(host, rootfs, home, name)
         ok &= report(host.name, name, outcome, WORK / host.name / f"{name}.log")
     if selftest:
-        ok &= run_selftest(host, rootfs, home, vendor)
+        ok &= run_selftest(host, rootfs, home, vendor, bundles)
     return ok
 
 
@@ -120,14 +122,16 @@ def run_one(host: profiles.Host, rootfs: Path, home: Path, name: str) -> scenari
         return scenarios.run_scenario(name, host.name, host.app, command, out, log)
 
 
-def run_selftest(host: profiles.Host, rootfs: Path, home: Path, vendor: Path) -> bool:
+def run_selftest(
+    host: profiles.Host, rootfs: Path, home: Path, vendor: Path, bundles: Path | None
+) -> bool:
     """A plug-in with a syntax error must fail smoke, and the message must say so."""
     broken_home = WORK / f"{host.name}-selftest" / "home"
     shutil.rmtree(broken_home, ignore_errors=True)
     # a copy of the warm profile: no second resource database or plug-in query
     skip_out = lambda folder, _names: ["out"] if Path(folder) == home else []  # noqa: E731
     shutil.copytree(home, broken_home, symlinks=True, ignore=skip_out)
-    profiles.install_plugin(host, rootfs, broken_home, vendor, broken=True)
+    profiles.install_plugin(host, rootfs, broken_home, vendor, broken=True, bundles=bundles)
     outcome = run_one(host, rootfs, broken_home, "smoke")
     message = "\n".join(outcome.problems)
     if not outcome.passed and "SyntaxError" in message:
@@ -161,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", default="", help="space-separated host names (default: all)")
     parser.add_argument("--scenarios", default="", help="comma-separated (default: all)")
     parser.add_argument("--no-selftest", dest="selftest", action="store_false")
+    parser.add_argument(
+        "--bundles", type=Path, help="install from these bundles (a dist/ folder), not the tree"
+    )
     args = parser.parse_args(argv)
     chosen = args.hosts.split() or list(profiles.HOSTS)
     unknown = [h for h in chosen if h not in profiles.HOSTS]
@@ -169,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     hosts = [profiles.HOSTS[h] for h in chosen]
     names = [n for n in args.scenarios.split(",") if n] or None
 
-    needed = [h for h in hosts if not roots.is_ready(h.suite)]
-    reason = roots.why_cannot_build() if needed or os.geteuid() != 0 else None
+    reason = roots.why_cannot_build([h.suite for h in hosts])
     if reason:
         for host in hosts:
             print(f"SKIP {host.name}: {reason}")
@@ -183,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     for host in hosts:
         try:
             with host_lock(host):
-                ok = run_host(host, names, args.selftest)
+                ok = run_host(host, names, args.selftest, args.bundles and args.bundles.resolve())
         except RuntimeError as e:
             print(f"FAIL {host.name}: {e}", flush=True)
             ok = False
