@@ -180,7 +180,7 @@ def test_manifest_lists_every_vendored_wheel_with_hashes_and_licences(bundle, bu
     assert skipped == {name for name, _ in bundle.unvendorable}
 
 
-def test_krita_zip_is_what_kritas_own_importer_accepts(bundle_dir, tmp_path):
+def test_krita_zip_is_what_kritas_own_importer_accepts(bundle_dir, installed, tmp_path):
     """Krita's plug-in importer (from the cached trixie root folder) unpacks the zip
     to the same files as install.install_krita."""
     importer = HOSTS_CACHE / "rootfs/trixie/usr/share/krita/pykrita/plugin_importer"
@@ -194,8 +194,8 @@ def test_krita_zip_is_what_kritas_own_importer_accepts(bundle_dir, tmp_path):
         capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0 and "Imported plugin: OpenAI Images" in done.stdout, done.stderr
-    ours = install.install_krita(zip_path, tmp_path / "ours")
-    assert _tree(tmp_path / "k" / "pykrita") == _tree(ours.parent)
+    home, pykrita = installed["krita"]
+    assert _tree(tmp_path / "k" / "pykrita") == _tree(home / pykrita)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -248,6 +248,19 @@ def _chown_tree(top: Path) -> None:
             os.chown(os.path.join(folder, name), 1000, 1000)
 
 
+@pytest.fixture(scope="session")
+def installed(bundle_dir, tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    """Each Linux bundle installed once, as a user would: {host: (home, plug-in root in it)}.
+
+    Shared by the read-only import tests (unpacking ~370 MiB takes seconds).
+    """
+    homes = {}
+    for host in ("krita", "gimp"):
+        home = tmp_path_factory.mktemp(f"{host}-home")
+        homes[host] = (home, _install(host, bundle_dir, home))
+    return homes
+
+
 def _install(host: str, bundle_dir: Path, home: Path) -> str:
     """Install the Linux bundle of HOST under HOME; returns the plug-in root relative to it."""
     bundle = targets.find_bundle(host, "linux-x86_64")
@@ -262,10 +275,9 @@ def _install(host: str, bundle_dir: Path, home: Path) -> str:
 @pytest.mark.parametrize("host", ["krita", "gimp"])
 @pytest.mark.parametrize("version", targets.LINUX_PYTHONS)
 def test_linux_bundle_imports_core_numpy_pil_httpx_in_a_clean_interpreter(
-    version, host, bundle_dir, tmp_path
+    version, host, installed
 ):
-    home = tmp_path / "home"
-    root = _install(host, bundle_dir, home)
+    home, root = installed[host]
     facts = _run_probe(version, home, root, host)
     assert facts["problem"] is None and facts["python"] == version
     cp = targets.cp_tag(version)
@@ -298,7 +310,25 @@ def test_a_broken_vendored_library_gives_one_message_naming_it(host, bundle_dir,
 # ---- install / uninstall ----------------------------------------------------------------
 
 
-def test_make_install_and_uninstall_into_a_temporary_home(bundle_dir, tmp_path):
+def _slim_linux_dist(out: Path) -> Path:
+    """Linux bundles written by the real writers, without the wheels (fast to install)."""
+    version = builder.plugin_version()
+    for host in ("krita", "gimp"):
+        bundle = targets.find_bundle(host, "linux-x86_64")
+        root = out / f"stage-{host}"
+        if host == "krita":
+            package = builder.assemble.assemble_krita(root)
+        else:
+            package = builder.assemble.assemble_gimp(root) / "openai_images"
+        (package / "vendor" / "cp313" / "numpy").mkdir(parents=True)
+        (package / "vendor" / "cp313" / "numpy" / "__init__.py").write_text("")
+        writer = builder.write_zip if bundle.archive == "zip" else builder.write_tar_gz
+        writer(root, out / bundle.file_name(version))
+    return out
+
+
+def test_make_install_and_uninstall_into_a_temporary_home(tmp_path):
+    bundle_dir = _slim_linux_dist(tmp_path / "dist")
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),

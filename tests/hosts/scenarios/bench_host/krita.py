@@ -32,6 +32,37 @@ SELECTION = (1536, 1536, 1024, 1024)
 FEATHER = 32
 BEAT_MS = 5
 IDLE_SECONDS = 2.0
+REPAINT = 0.05  # a gap starting this soon after a layer write is that write's repaint
+_originals = {}
+
+
+def watch_writes():
+    """Record (start, end) of every layer write and removal the plug-in makes."""
+    from openai_images import canvas
+
+    intervals = []
+
+    def timed(fn):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                intervals.append((start, time.perf_counter()))
+
+        return wrapper
+
+    for name in ("apply_patch", "remove_layer"):
+        _originals[name] = getattr(canvas, name)
+        setattr(canvas, name, timed(_originals[name]))
+    return intervals
+
+
+def unwatch_writes():
+    from openai_images import canvas
+
+    for name, fn in _originals.items():
+        setattr(canvas, name, fn)
 
 
 class Heartbeat:
@@ -60,11 +91,17 @@ class Heartbeat:
         run()
         watch.stop()
 
-    def longest_gap(self, start, end):
-        """Longest time between beats within [start, end], edges included, in ms."""
+    def longest_gap(self, start, end, skip=()):
+        """Longest time between beats within [start, end], edges included, in ms;
+        gaps that overlap a `skip` interval (or start within REPAINT after it) are left out."""
         inside = [t for t in self.beats if start <= t <= end]
         points = [start, *inside, end]
-        return max(b - a for a, b in zip(points, points[1:], strict=False)) * 1000
+        gaps = [
+            b - a
+            for a, b in zip(points, points[1:], strict=False)
+            if not any(a <= e + REPAINT and b >= s for s, e in skip)
+        ]
+        return max(gaps, default=0.0) * 1000
 
     def stop(self):
         self.timer.stop()
@@ -101,6 +138,7 @@ def step_gui(out):
     idle_end = time.perf_counter()
 
     events = []
+    writes = watch_writes()
 
     def on_event(_job, event):
         events.append([time.perf_counter(), event.stage])
@@ -114,6 +152,7 @@ def step_gui(out):
     finished = time.perf_counter()
     beat.spin(lambda: False, 0.3)
     beat.stop()
+    unwatch_writes()
     partial_times = [t for t, stage in events if stage == "partial"]
     facts = {
         "canvas": SIZE,
@@ -127,6 +166,10 @@ def step_gui(out):
         "click_gap_ms": beat.longest_gap(click - 0.001, started + 0.001),
         "job_gap_ms": beat.longest_gap(started, finished),
         "job_seconds": finished - started,
+        # the same, leaving out the plug-in's layer writes on the GUI thread (and the
+        # repaint right after each): what the worker thread's work costs the GUI
+        "worker_gap_ms": beat.longest_gap(started, finished, skip=writes),
+        "writes_ms": [round((e - s) * 1000, 1) for s, e in writes],
         "first_partial_s": (partial_times[0] - click) if partial_times else None,
         "stages": [stage for _, stage in events],
     }
@@ -138,8 +181,48 @@ def step_gui(out):
     )[-5:]
     facts["largest_gaps"] = [[round(ms, 1), round(at, 3)] for ms, at in reversed(gaps)]
     facts["events"] = [[round(t - started, 3), stage] for t, stage in events]
+    if job.state == "done":
+        facts["write"] = write_costs(doc, job.result.candidates[0].patch)
     doc.setModified(False)
     return facts
+
+
+def write_costs(doc, patch):
+    """What writing a result layer costs the GUI thread: the plug-in's way
+    (canvas.apply_patch: pixels into a new layer, then Document.refreshProjection,
+    a synchronous recomposition of the whole image) against writing the pixels
+    before the layer joins the image and letting Krita update it in the background."""
+    from openai_images import canvas
+
+    beat = Heartbeat()
+    start = time.perf_counter()
+    canvas.apply_patch(doc, patch, name="bench apply_patch")
+    plugin_ms = (time.perf_counter() - start) * 1000
+    beat.spin(lambda: False, 0.3)
+
+    b = patch.bounds
+    colour = bytes([37, 201, 90, 255])  # B, G, R, A: tells this layer from the result
+    cx, cy = b.x + b.width // 2, b.y + b.height // 2
+    node = doc.createNode("bench background write", "paintlayer")
+    start = time.perf_counter()
+    node.setPixelData(colour * (b.width * b.height), b.x, b.y, b.width, b.height)
+    doc.rootNode().addChildNode(node, None)
+    call_ms = (time.perf_counter() - start) * 1000
+
+    def shown():
+        return bytes(doc.pixelData(cx, cy, 1, 1)) == colour
+
+    beat.spin(shown, 5.0)
+    visible = shown()
+    end = time.perf_counter()
+    beat.stop()
+    return {
+        "plugin_apply_ms": plugin_ms,
+        "background_call_ms": call_ms,
+        "background_visible": visible,
+        "background_visible_after_ms": (end - start) * 1000,
+        "background_gap_ms": beat.longest_gap(start, end),
+    }
 
 
 def step_startup():

@@ -48,11 +48,11 @@ def run(args):
 
 
 def _breakdown(stderr):
-    """Cumulative microseconds of the top-level packages imported, largest first."""
-    top = {}
+    """Cumulative milliseconds of the slowest imports: top-level packages and, one
+    level down, what they pulled in (our modules, numpy, PIL, httpx...)."""
+    found = {}
     for line in stderr.splitlines():
-        found = IMPORTTIME.match(line)
-        if found and len(found.group(3)) == 1:  # one space: imported at top level
-            name = found.group(4).split(".")[0]
-            top[name] = top.get(name, 0) + int(found.group(2))
-    return dict(sorted(top.items(), key=lambda kv: -kv[1])[:12])
+        match = IMPORTTIME.match(line)
+        if match and len(match.group(3)) <= 3:  # top level, or imported by a top-level one
+            found[match.group(4)] = round(int(match.group(2)) / 1000, 1)
+    return dict(sorted(found.items(), key=lambda kv: -kv[1])[:16])
