@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/hosts/screenshots.py [--krita krita-5.2] [--gimp gimp-3.0]
 
-Writes docs/screenshots/krita-docker.png, krita-window.png and gimp-dialog.png
+Writes docs/screenshots/krita-docker.png, krita-window.png, krita-docker-in-use.png
+(the docker with the results of a job, from the krita_panel scenario) and gimp-dialog.png
 (what the README shows). Uses the same root folders, profiles and stand-in as
 `make test-hosts`. Krita grabs its own widgets (inhost/krita_screenshot.py);
 GUI GIMP opens our generate dialog and an X client saves that window
@@ -63,6 +64,28 @@ def krita_docker(host: profiles.Host) -> list[str]:
     return _publish(out, ["krita-docker.png", "krita-window.png"], home.parent / "krita.log")
 
 
+def krita_in_use(host: profiles.Host) -> list[str]:
+    """The docker after a real job: the krita_panel scenario photographs it with results."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(roots.HERE / "run.py"),
+            "--hosts",
+            host.name,
+            "--scenarios",
+            "krita_panel",
+            "--no-selftest",
+        ],
+        stdin=subprocess.DEVNULL,
+        timeout=TIMEOUT * 2,
+        check=False,
+    )
+    out = run.WORK / host.name / "home" / "out" / "krita_panel"
+    if (out / "panel.png").is_file():
+        shutil.copyfile(out / "panel.png", out / "krita-docker-in-use.png")
+    return _publish(out, ["krita-docker-in-use.png"], run.WORK / host.name / "krita_panel.log")
+
+
 def gimp_dialog(host: profiles.Host) -> list[str]:
     rootfs, home, out = _prepare(host)
     gimp = f"gimp-{profiles.gimp_version(rootfs)}"
@@ -102,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     if reason:
         print(f"SKIP screenshots: {reason}")
         return 0
-    missing = krita_docker(hosts[0]) + gimp_dialog(hosts[1])
+    missing = krita_docker(hosts[0]) + krita_in_use(hosts[0]) + gimp_dialog(hosts[1])
     return 1 if missing else 0
 
 
