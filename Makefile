@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck fuzz soak test-hosts screenshots bench dist install uninstall clean
+.PHONY: demo test lint typecheck fuzz soak test-hosts screenshots bench dist dist-linux install uninstall clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,9 +54,20 @@ soak: $(STAMP)
 dist: $(STAMP)
 	$(PY) packaging/bundle.py --dist dist --clean
 
+# Only the Linux bundles (what the real-host tests install, as a user would).
+dist-linux: $(STAMP)
+	$(PY) packaging/bundle.py --dist dist --only linux-x86_64 --clean
+
 # The Linux bundles into this user's Krita (pykrita + kritarc) and every GIMP 3.x profile.
 install: $(STAMP)
 	$(PY) packaging/install.py install --dist dist
 
 uninstall:
 	$(PYTHON) packaging/install.py uninstall
+
+# The plug-in's own cost beside a naive pipeline (docs/performance.md): prints the
+# table, writes bench/results.json; the host rows use the cached root folders of
+# `make test-hosts` (BENCH_HOSTS picks them) and say "not measured" without them.
+BENCH_HOSTS ?= krita-5.2 gimp-3.0
+bench: $(STAMP)
+	$(PY) -m bench --hosts "$(BENCH_HOSTS)"

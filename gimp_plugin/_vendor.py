@@ -55,7 +55,7 @@ def missing_dependency(required=REQUIRED) -> str | None:
             return (
                 f"OpenAI Images cannot start: the library '{project}' failed to load "
                 f"({type(exc).__name__}: {detail}). Reinstall the OpenAI Images bundle for this "
-                f"GIMP version and operating system; it ships '{project}' in its vendor folder."
+                f"GIMP version and operating system."
                 + bundle_hint()
             )
     return None

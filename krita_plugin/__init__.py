@@ -41,7 +41,9 @@ def missing_dependency() -> tuple[str, str] | None:
         try:
             __import__(name)
         except Exception as exc:  # a broken binary wheel raises more than ImportError
-            return name, f"{type(exc).__name__}: {exc}"
+            # numpy's ImportError runs over many lines of advice: its first line is the fact
+            detail = (str(exc).strip().splitlines() or [""])[0]
+            return name, f"{type(exc).__name__}: {detail}"
     return None
 
 

@@ -8,6 +8,7 @@ Imports krita, .qt and .docker (lazily); no pixels here.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from krita import Extension, Krita
@@ -74,8 +75,9 @@ class BrokenInstallExtension(Extension):
     def _tell(self) -> None:
         text = (
             f"OpenAI Images cannot start: the library '{self.library}' does not load "
-            f"({self.error}).\n\nReinstall the plug-in from the bundle made for your "
-            "system (it ships its libraries in openai_images/vendor)."
+            f"({self.error}).\n\nReinstall the OpenAI Images bundle made for your system "
+            f"(openai-images-krita-…-<system>.zip); this Krita runs Python "
+            f"{sys.version_info[0]}.{sys.version_info[1]} on {sys.platform}."
         )
         print("openai_images:", text.replace("\n\n", " "), flush=True)
         if Krita.instance().batchmode():

@@ -93,17 +93,23 @@ class Archive:
         if path.name.endswith(".zip"):
             self._zip = zipfile.ZipFile(path)
             self.names = self._zip.namelist()
-        else:
-            self._tar = tarfile.open(path)
-            self.members = {m.name + ("/" if m.isdir() else ""): m for m in self._tar}
-            self.names = list(self.members)
+        else:  # one pass: a gzip stream has no random access worth the name
+            self._files: dict[str, bytes] = {}
+            self.names = []
+            with tarfile.open(path) as archive:
+                for member in archive:
+                    self.names.append(member.name + ("/" if member.isdir() else ""))
+                    if member.isfile() and re.search(self.WANTED, member.name):
+                        handle = archive.extractfile(member)
+                        assert handle is not None
+                        self._files[member.name] = handle.read()
+
+    WANTED = r"(\.dist-info/WHEEL|/MANIFEST\.json|/vendor/LICENSES/.*)$"
 
     def read(self, name: str) -> bytes:
         if self.path.name.endswith(".zip"):
             return self._zip.read(name)
-        handle = self._tar.extractfile(self.members[name])
-        assert handle is not None
-        return handle.read()
+        return self._files[name]
 
 
 def _package_prefix(bundle: targets.Bundle) -> str:
