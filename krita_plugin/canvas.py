@@ -98,12 +98,22 @@ def rgba_to_bgra(pixels: np.ndarray) -> bytes:
     return np.ascontiguousarray(pixels[..., [2, 1, 0, 3]], dtype=np.uint8).tobytes()
 
 
+def _node_pixels(node: Any, w: int, h: int) -> bytes:
+    """A layer's pixels over the canvas. Group and vector layers have no paint
+    device of their own (Krita 6 gives empty pixelData): read their projection."""
+    data = to_bytes(node.pixelData(0, 0, w, h))
+    return data or to_bytes(node.projectionPixelData(0, 0, w, h))
+
+
 def _source_pixels(document: Any, node: Any, visible: bool) -> tuple[bytes, ColorSpace]:
     w, h = document.width(), document.height()
-    if visible or node is None or node.type() not in _LAYER_TYPES:
+    data = b""
+    if not visible and node is not None and node.type() in _LAYER_TYPES:
+        data = _node_pixels(node, w, h)
+    if not data:  # the visible image, a mask/filter node, or a layer with nothing to read
         document.waitForDone()
         return to_bytes(document.pixelData(0, 0, w, h)), color_space_of(document)
-    return to_bytes(node.pixelData(0, 0, w, h)), color_space_of(node)
+    return data, color_space_of(node)
 
 
 def read_selection(document: Any) -> Mask | None:
@@ -144,7 +154,7 @@ def read_snapshot(
 def read_layer_image(document: Any, node: Any) -> Image:
     """A layer's pixels over the whole canvas, as 8-bit sRGB (markup and reference layers)."""
     w, h = document.width(), document.height()
-    raw = to_bytes(node.pixelData(0, 0, w, h))
+    raw = _node_pixels(node, w, h)
     return Image(bgra_to_rgba(convert_pixels(raw, w, h, color_space_of(node), SRGB8), w, h))
 
 

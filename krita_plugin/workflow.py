@@ -212,6 +212,10 @@ def start(
     Raises canvas.CanvasError (a user message) when the canvas cannot be used,
     and the core's ImagesError when the request is invalid before it is sent.
     """
+    # Scripter's Krita.instance().activeDocument() gives None with nothing open,
+    # or, once the last document was closed, a stale wrapper of the closed one
+    if document is None or not document_is_open(document):
+        raise canvas.CanvasError("No document is open: open or create one first.")
     opts = job_options(**options)
     runner = get_runner()
     above = document.activeNode()
