@@ -36,7 +36,7 @@ from core.catalogue import DEFAULT_MODEL, get_model
 from core.geometry import Bounds, Extent, Point
 from core.imaging import Image, Mask, encode_mask, encode_upload
 from core.masks import to_api_mask
-from core.planning import CanvasSnapshot, composite, plan_edit
+from core.planning import CanvasSnapshot, ContextOptions, composite, plan_edit
 
 from . import content, naive
 from .measure import PeakMemory, interleave, timed
@@ -99,17 +99,24 @@ def p1(size: int, rounds: int, naive_rounds: int) -> dict[str, Any]:
     host_bytes = canvas[..., [2, 1, 0, 3]].tobytes()  # what Krita's pixelData hands over
 
     memory = _p6(size, spec, host_bytes, coverage, sel_bounds, resp)
+    contenders = {
+        "ours_request": lambda: plan_edit(snapshot, spec),
+        "floor_request": lambda: _webp(api_image),
+        "naive_request": lambda: naive.request(canvas, coverage, x, y),
+        "ours_response": lambda: composite(plan, Image.decode(resp)),
+        "floor_response": lambda: _decode(resp),
+        "naive_response": lambda: naive.response(resp, canvas, coverage, x, y),
+    }
+    # The same edit with the context padded until the crop is the request's size:
+    # nothing to resample either way (the API size is the same, so is the floor).
+    pad = (plan.api_extent.width - coverage.shape[1]) // 2
+    wide = ContextOptions(padding_px=pad)
+    native = plan_edit(snapshot, spec, wide)
+    if native.region.extent == native.api_extent == plan.api_extent:
+        contenders["native_request"] = lambda: plan_edit(snapshot, spec, wide)
+        contenders["native_response"] = lambda: composite(native, Image.decode(resp))
     runs = interleave(
-        {
-            "ours_request": lambda: plan_edit(snapshot, spec),
-            "floor_request": lambda: _webp(api_image),
-            "naive_request": lambda: naive.request(canvas, coverage, x, y),
-            "ours_response": lambda: composite(plan, Image.decode(resp)),
-            "floor_response": lambda: _decode(resp),
-            "naive_response": lambda: naive.response(resp, canvas, coverage, x, y),
-        },
-        rounds,
-        {"naive_request": naive_rounds, "naive_response": naive_rounds},
+        contenders, rounds, {"naive_request": naive_rounds, "naive_response": naive_rounds}
     )
     # the P6 run of the naive pipeline is one more timed run of it
     for name in ("naive_request", "naive_response"):
@@ -128,6 +135,8 @@ def p1(size: int, rounds: int, naive_rounds: int) -> dict[str, Any]:
             "response_vs_floor": runs.ratio("ours_response", "floor_response"),
             "naive_vs_ours_request": runs.ratio("naive_request", "ours_request"),
             "naive_vs_ours_response": runs.ratio("naive_response", "ours_response"),
+            "native_request_vs_floor": runs.ratio("native_request", "floor_request"),
+            "native_response_vs_floor": runs.ratio("native_response", "floor_response"),
         },
         "memory": {k: v for k, v in memory.items() if k != "naive_seconds"},
         "canvas_bytes": size * size * 4,
@@ -156,8 +165,7 @@ def _p6(
     seconds: dict[str, float] = {}
 
     def naive_edit() -> None:
-        flat = np.frombuffer(host_bytes, np.uint8).reshape(size, size, 4)
-        canvas = np.ascontiguousarray(flat[..., [2, 1, 0, 3]])
+        canvas = Image.from_bgra_bytes(host_bytes, size, size).pixels  # as ours does
         cov = np.frombuffer(cov_bytes, np.uint8).reshape(sel.height, sel.width)
         seconds["naive_request"], _ = timed(lambda: naive.request(canvas, cov, sel.x, sel.y))
         seconds["naive_response"], _ = timed(
@@ -201,6 +209,15 @@ def p2(rounds: int) -> dict[str, Any]:
             sizes[name] = len(value[0]) + len(value[1])
 
         runs = interleave({"ours": ours, "png6": png6}, rounds, on_result=keep)
+        parts = interleave(
+            {
+                "ours_image": lambda image=image: encode_upload(image, spec),
+                "ours_mask": lambda: encode_mask(mask_image),
+                "png6_image": lambda image=image: _png(image.to_pil()),
+                "png6_mask": lambda: _png(mask_image.to_pil()),
+            },
+            2,
+        )
         upload = encode_upload(image, spec)
         lossless = np.array_equal(Image.decode(upload.data).pixels, image.pixels)
         out[kind] = {
@@ -210,6 +227,13 @@ def p2(rounds: int) -> dict[str, Any]:
             "seconds": runs.seconds,
             "median": {name: runs.median(name) for name in runs.seconds},
             "speedup": runs.ratio("png6", "ours"),
+            "parts_median": {name: parts.median(name) for name in parts.seconds},
+            "parts_bytes": {
+                "ours_image": len(upload.data),
+                "ours_mask": len(encode_mask(mask_image).data),
+                "png6_image": len(_png(image.to_pil())),
+                "png6_mask": len(_png(mask_image.to_pil())),
+            },
             "lossless": bool(lossless),
         }
     return out

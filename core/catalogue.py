@@ -109,6 +109,7 @@ class ModelSpec:
     edit_square_png_only: bool
     mask_max_bytes: int
     moderation: bool
+    rewrites_prompt: bool = False  # the model rewrites the prompt (dall-e-3: revised_prompt)
     known: bool = True
     shutdown: str | None = None
     snapshot_of: str | None = None

@@ -60,6 +60,12 @@ STAGES = (
     "cancelled",
 )
 FINAL_STAGES = ("done", "failed", "cancelled")
+# OpenAI's documented wording for keeping DALL-E 3 from rewriting a prompt
+# (the "Prompting" note of the DALL-E 3 guide); sent only to models that rewrite.
+AS_IS_PREFIX = (
+    "I NEED to test how the tool works with extremely simple prompts. "
+    "DO NOT add any detail, just use it AS-IS: "
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class JobOptions:
     input_fidelity: str | None = None
     stream: bool = False
     partial_images: int = 2
+    prompt_as_is: bool = False  # ask a model that rewrites prompts not to (AS_IS_PREFIX)
     context: ContextOptions = field(default_factory=ContextOptions)
     spend_cap_job_usd: float | None = None
     spend_cap_day_usd: float | None = None
@@ -195,7 +202,7 @@ class JobRunner:
 
         def request(plan: GeneratePlan, n: int) -> GenerateRequest:
             return GenerateRequest(
-                prompt=prompt,
+                prompt=_sent_prompt(prompt, spec, options),
                 model=spec.id,
                 n=n,
                 size=_size_of(plan),
@@ -246,7 +253,7 @@ class JobRunner:
             )
             guide = _markup_upload(plan, snapshot, markup) if markup is not None else None
             return EditRequest(
-                prompt=prompt,
+                prompt=_sent_prompt(prompt, spec, options),
                 model=spec.id,
                 images=(_upload(plan.image), *refs),
                 mask=None if guide or plan.mask is None else _upload(plan.mask),
@@ -274,7 +281,9 @@ class JobRunner:
         title = prompt or f"variation of {snapshot.layer_name or snapshot.document_name}"
 
         def request(plan: EditPlan, n: int) -> VariationRequest:
-            extra: dict[str, Any] = {"prompt": prompt} if prompt else {}
+            extra: dict[str, Any] = {}
+            if prompt:
+                extra["prompt"] = _sent_prompt(prompt, spec, options)
             return VariationRequest(
                 model=spec.id, image=_upload(plan.image), n=n, size=_size_of(plan), **extra
             )
@@ -499,6 +508,14 @@ def _at(items, index: int):
     return items[index] if items and index < len(items) else None
 
 
+def _sent_prompt(prompt: str, spec: ModelSpec, options: JobOptions) -> str:
+    """The prompt as it goes over the wire; the request validates this one, prefix
+    included, against the model's limit. The history keeps the user's own words."""
+    if options.prompt_as_is and spec.rewrites_prompt:
+        return AS_IS_PREFIX + prompt
+    return prompt
+
+
 def _common(options: JobOptions) -> dict[str, Any]:
     return {
         "quality": options.quality,
@@ -523,6 +540,7 @@ def _settings_of(options: JobOptions) -> dict[str, Any]:
         "background": options.background,
         "output_format": options.output_format,
         "input_fidelity": options.input_fidelity,
+        "prompt_as_is": options.prompt_as_is,
         "padding_px": options.context.padding_px,
         "whole_image": options.context.whole_image,
     }

@@ -5,6 +5,8 @@ Owns the panel's widgets and what the buttons do. Jobs run through
 results arrive as thumbnails; clicking one shows it as a locked preview layer,
 Apply turns it into a layer, Discard removes the preview. Everything here
 runs on the GUI thread; the job's events come from the workflow's timer.
+The account's model list is fetched on a plain thread when the panel is first
+shown (and on the form's refresh button); a timer here picks it up.
 Imports krita, .qt and the plug-in's own modules.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 from krita import DockWidget, Krita
 
 from . import canvas, workflow
+from .account_models import ModelListFetch
 from .core.jobs import Progress
 from .options_form import OptionsForm
 from .qt import Qt, QtCore, QtGui, QtWidgets, qenum
@@ -60,6 +63,11 @@ class ImagesDocker(DockWidget):
         self.job: workflow.KritaJob | None = None
         self.preview_layer: Any = None
         self.preview_index: int | None = None
+        self.models_fetch: ModelListFetch | None = None
+        self._models_asked = False
+        self._models_timer = QtCore.QTimer(self)
+        self._models_timer.setInterval(200)
+        self._models_timer.timeout.connect(self._collect_account_models)
         tabs = QtWidgets.QTabWidget()
         scroll = QtWidgets.QScrollArea()  # the panel stays usable in a short docker
         scroll.setWidgetResizable(True)
@@ -136,6 +144,7 @@ class ImagesDocker(DockWidget):
         box.addWidget(self.status)
         box.addStretch(1)
         self.form.changed.connect(self._update_cost)
+        self.form.refresh_models.clicked.connect(lambda _checked=False: self.fetch_account_models())
         # Krita sends no signal when layers change: refresh the lists when they are shown
         self.form.advanced_toggle.toggled.connect(lambda _on: self._fill_layer_lists())
         self.prompt.textChanged.connect(self._update_cost)
@@ -143,6 +152,11 @@ class ImagesDocker(DockWidget):
         return page
 
     # -- Krita hooks -------------------------------------------------------------
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._models_asked:  # the first time the panel needs the model list
+            self.fetch_account_models()
+
     def canvasChanged(self, canvas_: Any) -> None:  # noqa: N802 (Krita's name)
         self._fill_layer_lists()
 
@@ -312,6 +326,26 @@ class ImagesDocker(DockWidget):
         self._remove_preview()
         self.results.clear()
 
+    # -- the account's models ------------------------------------------------------
+    def fetch_account_models(self) -> None:
+        """GET /models off the GUI thread; `_collect_account_models` shows the result."""
+        self._models_asked = True
+        try:
+            client = workflow.get_runner().client
+        except Exception:  # no key yet: the catalogue's list is all there is
+            self.form.show_account_models(None)
+            return
+        self.models_fetch = ModelListFetch(client)  # a fetch still running is superseded
+        self._models_timer.start()
+
+    def _collect_account_models(self) -> None:
+        fetch = self.models_fetch
+        if fetch is None or not fetch.done:
+            return
+        self._models_timer.stop()
+        self.models_fetch = None
+        self.form.show_account_models(fetch.result)
+
     # -- small things --------------------------------------------------------------
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -364,3 +398,4 @@ class ImagesDocker(DockWidget):
         if exec_dialog(SettingsDialog(self)):
             workflow.set_runner(None)  # rebuilt from the new settings on the next job
             self._refresh_key_notice()
+            self.fetch_account_models()  # another key or server: another list

@@ -3,13 +3,16 @@
 A plain widget that turns the user's choices into the keyword options of
 `workflow.start` (the same names the scripting module takes), and follows
 the chosen model's capabilities (qualities, n, background, streaming...).
-Imports .qt and the core catalogue; no krita.
+The model list is the catalogue's, plus the account's image models once the
+docker has fetched them (`show_account_models`, marked "(account)").
+Imports .qt, .account_models and the core catalogue; no krita.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .account_models import ACCOUNT_MARK, account_extras
 from .core.catalogue import DEFAULT_MODEL, get_model, known_models
 from .qt import QtCore, QtWidgets
 
@@ -30,8 +33,15 @@ class OptionsForm(QtWidgets.QWidget):
         self.model = QtWidgets.QComboBox()
         self.model.setEditable(True)  # any id: an OpenAI-compatible server's own models
         for spec in known_models():
-            self.model.addItem(spec.id)
+            self.model.addItem(spec.id, spec.id)
         self.model.setCurrentText(DEFAULT_MODEL)
+        self.account_ids: list[str] = []  # the ids added from the account's list
+        self.refresh_models = QtWidgets.QToolButton()  # the docker connects it
+        self.refresh_models.setText("↻")
+        self.refresh_models.setToolTip("Fetch the account's model list again")
+        model_row = QtWidgets.QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(self.refresh_models)
         self.size = QtWidgets.QComboBox()
         self.size.setEditable(True)
         self.size.addItem("automatic (fit the selection)", AUTO)
@@ -43,7 +53,7 @@ class OptionsForm(QtWidgets.QWidget):
         self.background = QtWidgets.QComboBox()
         for label, value in BACKGROUNDS:
             self.background.addItem(label, value)
-        form.addRow("Model", self.model)
+        form.addRow("Model", model_row)
         form.addRow("Size", self.size)
         form.addRow("Quality", self.quality)
         form.addRow("Images", self.count)
@@ -59,8 +69,8 @@ class OptionsForm(QtWidgets.QWidget):
         for combo in (self.model, self.size, self.quality, self.background):
             combo.currentTextChanged.connect(lambda _t: self.changed.emit())
         self.count.valueChanged.connect(lambda _v: self.changed.emit())
-        self.model.currentTextChanged.connect(self._follow_model)
-        self._follow_model(self.model.currentText())
+        self.model.currentTextChanged.connect(lambda _t: self._follow_model(self.model_id()))
+        self._follow_model(self.model_id())
         self._load_defaults()
 
     def _load_defaults(self) -> None:
@@ -98,6 +108,8 @@ class OptionsForm(QtWidgets.QWidget):
         self.fidelity.addItem("low", "low")
         self.stream = QtWidgets.QCheckBox("show partial previews while rendering")
         self.stream.setChecked(True)
+        self.as_is = QtWidgets.QCheckBox("Use prompt as-is")
+        self.as_is.setToolTip("Ask a model that rewrites prompts (DALL·E 3) to use yours unchanged")
         self.markup = QtWidgets.QComboBox()  # filled by the docker from the document's layers
         self.references = QtWidgets.QListWidget()
         self.references.setMaximumHeight(70)
@@ -106,6 +118,7 @@ class OptionsForm(QtWidgets.QWidget):
         form.addRow(self.visible)
         form.addRow("Input fidelity", self.fidelity)
         form.addRow(self.stream)
+        form.addRow(self.as_is)
         form.addRow("Markup layer", self.markup)
         form.addRow("Reference layers", self.references)
         return box
@@ -124,6 +137,39 @@ class OptionsForm(QtWidgets.QWidget):
         self.fidelity.setEnabled(bool(spec.input_fidelity))
         self.stream.setEnabled(spec.streaming)
         self.markup.setEnabled(spec.markup)
+        self.as_is.setEnabled(spec.rewrites_prompt)
+
+    def model_id(self) -> str:
+        """The chosen id: an item's data ("x (account)" is x), or the text typed in."""
+        text = self.model.currentText()
+        index = self.model.currentIndex()
+        if index >= 0 and self.model.itemText(index) == text and self.model.itemData(index):
+            return str(self.model.itemData(index))
+        return text.strip().removesuffix(ACCOUNT_MARK) or DEFAULT_MODEL
+
+    def show_account_models(self, account_ids: list[str] | None) -> None:
+        """Add the account's image models the catalogue lacks; None (not fetched) keeps
+        the catalogue's list, with a quiet tooltip rather than an alarm."""
+        if account_ids is None:
+            self.refresh_models.setToolTip(
+                "The account's model list is not available (no key yet, or the server "
+                "does not list models); the catalogue's models are shown.")
+            return
+        chosen = self.model_id()
+        for i in reversed(range(self.model.count())):
+            if self.model.itemData(i) in self.account_ids:
+                self.model.removeItem(i)
+        listed = [str(self.model.itemData(i)) for i in range(self.model.count())]
+        self.account_ids = account_extras(account_ids, listed)
+        for model_id in self.account_ids:
+            self.model.addItem(model_id + ACCOUNT_MARK, model_id)
+        index = self.model.findData(chosen)
+        if index >= 0:
+            self.model.setCurrentIndex(index)
+        else:
+            self.model.setCurrentText(chosen)
+        self.refresh_models.setToolTip(
+            f"{len(self.account_ids)} more model(s) from the account; click to fetch again")
 
     def size_value(self) -> str:
         data = self.size.currentData()
@@ -134,7 +180,7 @@ class OptionsForm(QtWidgets.QWidget):
 
     def options(self) -> dict[str, Any]:
         """Keyword options for workflow.start / the scripting functions."""
-        spec = get_model(self.model.currentText().strip() or DEFAULT_MODEL)
+        spec = get_model(self.model_id())
         opts: dict[str, Any] = {
             "model": spec.id,
             "size": self.size_value(),
@@ -145,6 +191,7 @@ class OptionsForm(QtWidgets.QWidget):
             "padding": self.padding.value(),
             "whole_image": self.whole_image.isChecked(),
             "visible": self.visible.isChecked(),
+            "prompt_as_is": self.as_is.isChecked() and spec.rewrites_prompt,
         }
         opts["spend_cap_day_usd"] = self.spend_cap_day
         opts["spend_cap_job_usd"] = self.spend_cap_job

@@ -9,11 +9,11 @@ import pytest
 
 from core.client import ClientConfig, ImagesClient
 from core.cost import SpendCapError, SpendTracker
-from core.errors import CancelledError, ModerationError
+from core.errors import CancelledError, ModerationError, ValidationError
 from core.geometry import Bounds, Point
 from core.history import History
 from core.imaging import Image, Mask
-from core.jobs import JobOptions, JobRunner
+from core.jobs import AS_IS_PREFIX, JobOptions, JobRunner
 from core.planning import CanvasSnapshot
 
 from .conftest import TEST_KEY
@@ -98,6 +98,43 @@ def test_models_limited_to_one_image_get_parallel_requests(standin, tmp_path):
     assert job.state == "done", job.error
     assert len(job.result.candidates) == 2
     assert [r.fields.get("n", 1) for r in standin.requests] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("model", "as_is", "prefixed"),
+    [("dall-e-3", True, True), ("dall-e-3", False, False), ("gpt-image-2", True, False)],
+)
+def test_the_as_is_instruction_goes_only_to_a_model_that_rewrites_prompts(
+    standin, tmp_path, model, as_is, prefixed
+):
+    standin.legacy = True  # dall-e-3 is retired: only the legacy stand-in serves it
+    client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
+    runner = JobRunner(client, History(tmp_path / "h"))
+    options = JobOptions(model=model, prompt_as_is=as_is)
+    job = runner.submit_generate("a red cube", Bounds(0, 0, 1024, 1024), options)
+    finish(job)
+    assert job.state == "done", job.error
+    [request] = standin.requests
+    assert request.valid
+    assert request.fields["prompt"] == (AS_IS_PREFIX if prefixed else "") + "a red cube"
+    # the history keeps the artist's own words, not the instruction
+    assert job.result.candidates[0].entry.meta.prompt == "a red cube"
+
+
+def test_the_prompt_limit_counts_the_as_is_instruction(standin, tmp_path):
+    standin.legacy = True
+    client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
+    runner = JobRunner(client, History(tmp_path / "h"))
+    prompt = "x" * (4000 - len(AS_IS_PREFIX) + 1)  # fits dall-e-3's 4000 alone, not prefixed
+    target = Bounds(0, 0, 1024, 1024)
+    job = runner.submit_generate(prompt, target, JobOptions(model="dall-e-3", prompt_as_is=True))
+    finish(job)
+    assert job.state == "failed" and isinstance(job.error, ValidationError)
+    assert "at most 4000" in str(job.error)
+    assert standin.requests == []
+    plain = runner.submit_generate(prompt, target, JobOptions(model="dall-e-3"))
+    finish(plain)
+    assert plain.state == "done", plain.error
 
 
 def test_cancel_mid_request_ends_promptly_with_nothing_delivered(standin, tmp_path):

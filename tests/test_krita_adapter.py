@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
+import time
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from .conftest import TEST_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -406,3 +410,49 @@ def test_a_job_whose_document_was_closed_applies_nothing(plugin):
 
 def names(doc):
     return [n.name() for n in doc.root.children]
+
+
+# -- the account's model list ------------------------------------------------------------
+def wait_for(fetch, seconds=30.0):
+    deadline = time.monotonic() + seconds
+    while not fetch.done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fetch.done, "the model list fetch did not end"
+
+
+def test_only_image_models_the_combo_lacks_are_added(plugin):
+    from openai_images.account_models import account_extras
+
+    account = ["gpt-4o", "whisper-1", "gpt-image-2", "dall-e-3", "acme-image-xl", "dall-e-3"]
+    assert account_extras(account, ["gpt-image-2", "gpt-image-1.5"]) == [
+        "acme-image-xl", "dall-e-3"]
+
+
+def test_the_model_list_comes_from_the_server_on_another_thread(plugin, standin):
+    from openai_images.account_models import ModelListFetch
+    from openai_images.core.client import ClientConfig, ImagesClient
+
+    standin.legacy = True  # the stand-in then also lists the retired dall-e-3
+    client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
+    threads = []
+    real = client.list_models
+    client.list_models = lambda: threads.append(threading.current_thread()) or real()
+    fetch = ModelListFetch(client)
+    wait_for(fetch)
+    client.close()
+    assert threads and threads[0] is not threading.current_thread()
+    assert "dall-e-3" in fetch.result and "gpt-image-2" in fetch.result
+    assert [r.endpoint for r in standin.requests] == ["models"]
+
+
+def test_a_model_list_that_cannot_be_fetched_leaves_no_result(plugin):
+    from openai_images.account_models import ModelListFetch
+    from openai_images.core.errors import ImagesError
+
+    class NoModels:
+        def list_models(self):
+            raise ImagesError("404: this server has no /models")
+
+    fetch = ModelListFetch(NoModels())
+    wait_for(fetch)
+    assert fetch.result is None

@@ -170,6 +170,9 @@ def step_gui(out):
         # repaint right after each): what the worker thread's work costs the GUI
         "worker_gap_ms": beat.longest_gap(started, finished, skip=writes),
         "writes_ms": [round((e - s) * 1000, 1) for s, e in writes],
+        # from Go until the first layer write: only the worker is busy (planning,
+        # upload, waiting, decoding the first preview); Krita does nothing of ours
+        "worker_only_gap_ms": beat.longest_gap(started, writes[0][0] if writes else finished),
         "first_partial_s": (partial_times[0] - click) if partial_times else None,
         "stages": [stage for _, stage in events],
     }

@@ -1,9 +1,14 @@
 """The actions exist with their shortcuts; the panel runs a job to thumbnails,
-previews the chosen one as a locked layer, applies it, and discards the rest."""
+previews the chosen one as a locked layer, applies it, and discards the rest;
+the model list includes the account's image models; "Use prompt as-is" follows
+the model."""
 
 from __future__ import annotations
 
 TIMEOUT = 300
+# legacy: the stand-in also lists the retired dall-e-3, dall-e-2 and gpt-image-1,
+# which the catalogue leaves out of the combo box: they must come from the account
+STANDIN_ARGS = ["--legacy"]
 SHORTCUTS = {
     "openai_images_generate": "Ctrl+Alt+G",
     "openai_images_edit": "Ctrl+Alt+E",
@@ -45,6 +50,19 @@ def check(result) -> None:
     assert panel["history_entries"] >= 2, panel["history_entries"]
     reapplied = panel["layers_after_reapply"]
     assert len(reapplied) == len(applied) + 1, (applied, reapplied)
+
+    models = _step(result.facts, "models")
+    image_models = {m for m in models["served"] if "image" in m or m.startswith("dall-e")}
+    in_combo = {data: text for text, data in models["items"]}
+    assert image_models <= set(in_combo), (image_models - set(in_combo), models["items"])
+    assert in_combo["dall-e-3"] == "dall-e-3 (account)", models["items"]
+    assert in_combo["gpt-image-2"] == "gpt-image-2", models["items"]
+    marked = {data for text, data in models["items"] if text.endswith(" (account)")}
+    assert marked and marked <= image_models, (marked, models["served"])
+    assert models["dall-e-3"] == {"text": "dall-e-3 (account)", "as_is_enabled": True,
+                                  "options_as_is": True, "options_model": "dall-e-3"}, models
+    assert models["gpt-image-2"] == {"text": "gpt-image-2", "as_is_enabled": False,
+                                     "options_as_is": False, "options_model": "gpt-image-2"}, models
 
     settings = _step(result.facts, "settings")
     assert settings["key_masked"], "the API key field is not masked"

@@ -3,12 +3,16 @@
 Actions: registered with their default shortcuts. Panel: a prompt, two images,
 Go; the results arrive as thumbnails, the first shows as a locked preview
 layer, Apply makes it a layer, Discard removes the preview. Also writes a
-screenshot of the window with the panel in use (panel.png).
+screenshot of the window with the panel in use (panel.png). Models: the combo
+box holds the account's models from the stand-in's GET /v1/models, and "Use
+prompt as-is" follows the chosen model.
 """
 
+import json
 import os
 import time
 import traceback
+import urllib.request
 
 import numpy as np
 from krita import Krita
@@ -113,6 +117,40 @@ def step_panel(out):
     return facts
 
 
+def served_models():
+    """What GET /v1/models answers, read here independently of the plug-in."""
+    url = os.environ["OPENAI_BASE_URL"].rstrip("/") + "/models"
+    request = urllib.request.Request(
+        url, headers={"Authorization": "Bearer " + os.environ["OPENAI_API_KEY"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return [m["id"] for m in json.load(response)["data"]]
+
+
+def step_models():
+    app = Krita.instance()
+    dock = next(d for d in app.dockers() if d.objectName() == "openai_images_docker")
+    dock.show()
+    panel = docker_module.panel_for_active_window()
+    form = panel.form
+    deadline = time.monotonic() + 30  # the panel fetched the list when it was first shown
+    while not form.account_ids and time.monotonic() < deadline:
+        pump(0.1)
+    combo = form.model
+    facts = {"served": served_models(),
+             "items": [[combo.itemText(i), combo.itemData(i)] for i in range(combo.count())]}
+    form.advanced_toggle.setChecked(True)
+    form.as_is.setChecked(True)
+    for model in ("dall-e-3", "gpt-image-2"):  # gpt-image-2 last: the panel's default again
+        combo.setCurrentIndex(combo.findData(model))
+        pump(0.1)
+        facts[model] = {"text": combo.currentText(), "as_is_enabled": form.as_is.isEnabled(),
+                        "options_as_is": form.options()["prompt_as_is"],
+                        "options_model": form.options()["model"]}
+    form.as_is.setChecked(False)
+    form.advanced_toggle.setChecked(False)
+    return facts
+
+
 def step_settings():
     from openai_images.qt import QtWidgets, qenum
     from openai_images.settings_dialog import SettingsDialog
@@ -132,7 +170,7 @@ def step_settings():
 def run(out):
     facts = {"krita": Krita.instance().version()}
     steps = (("actions", step_actions), ("panel", lambda: step_panel(out)),
-             ("settings", step_settings))
+             ("models", step_models), ("settings", step_settings))
     for name, step in steps:
         try:
             facts[name] = step()
