@@ -11,7 +11,11 @@ exit 64 without saying which scenario broke (hosts.md pitfall 5).
 import importlib.util
 import json
 import os
+import sys
 import traceback
+
+# Scenarios share helpers kept beside this file (gimp_calls.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def _run_scenario() -> dict:

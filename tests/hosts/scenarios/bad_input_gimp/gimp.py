@@ -19,6 +19,7 @@ import gi
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
+from gimp_calls import call  # noqa: E402 (tests/hosts/inhost)
 
 W, H = 96, 64
 EDIT = "plug-in-openai-images-edit"
@@ -76,20 +77,6 @@ def state(image):
         )
         out.append((layer.get_name(), x, y, w, h, layer.get_visible(), bytes(pixels)))
     return out
-
-
-def call(name, image, drawables, **values):
-    procedure = Gimp.get_pdb().lookup_procedure(name)
-    config = procedure.create_config()
-    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
-    config.set_property("image", image)
-    config.set_core_object_array("drawables", drawables)
-    for key, value in values.items():
-        config.set_property(key, value)
-    result = procedure.run(config)
-    if result.index(0) == Gimp.PDBStatusType.SUCCESS:
-        return {"success": True, "message": None}
-    return {"success": False, "message": result.index(1) if result.length() > 1 else None}
 
 
 def attempt(image, name, drawables, fault=None, **values):

@@ -8,7 +8,6 @@ many pixels outside the selection changed. The PNGs and the selection's
 coverage (sel-<case>.bin, "Y u8") let check.py compare again from outside.
 """
 
-import json
 import os
 
 import gi
@@ -16,6 +15,7 @@ import gi
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio  # noqa: E402
+from gimp_calls import call, layers  # noqa: E402 (tests/hosts/inhost)
 
 W, H = 160, 120
 CASES = ("rgb8", "rgb16linear", "indexed")
@@ -65,43 +65,6 @@ def composite(image, fmt="RGBA float"):
     data = merged.get_buffer().get(Gegl.Rectangle.new(0, 0, W, H), 1.0, fmt, Gegl.AbyssPolicy.NONE)
     dup.delete()
     return data
-
-
-def layers(image):
-    out = []
-    for layer in image.get_layers():
-        ok, x, y = layer.get_offsets()
-        out.append(
-            {
-                "name": layer.get_name(),
-                "visible": layer.get_visible(),
-                "x": x,
-                "y": y,
-                "w": layer.get_width(),
-                "h": layer.get_height(),
-                "bpp": layer.get_bpp(),
-            }
-        )
-    return out
-
-
-def call(name, image, drawables, **values):
-    procedure = Gimp.get_pdb().lookup_procedure(name)
-    config = procedure.create_config()
-    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
-    config.set_property("image", image)
-    config.set_core_object_array("drawables", drawables)
-    for key, value in values.items():
-        config.set_property(key, value)
-    result = procedure.run(config)
-    success = result.index(0) == Gimp.PDBStatusType.SUCCESS
-    if success:
-        return {"success": True, "count": result.index(1), "report": json.loads(result.index(2))}
-    return {
-        "success": False,
-        "status": repr(result.index(0)),
-        "message": result.index(1) if result.length() > 1 else None,
-    }
 
 
 def export(image, path):

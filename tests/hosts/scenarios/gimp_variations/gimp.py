@@ -1,49 +1,13 @@
 """GIMP variations of the active layer (count 2) and of the visible image (sample merged)."""
 
-import json
-
 import gi
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
+from gimp_calls import call, layers  # noqa: E402 (tests/hosts/inhost)
 
 W, H = 128, 96
-
-
-def layers(image):
-    out = []
-    for layer in image.get_layers():
-        ok, x, y = layer.get_offsets()
-        out.append(
-            {
-                "name": layer.get_name(),
-                "visible": layer.get_visible(),
-                "x": x,
-                "y": y,
-                "w": layer.get_width(),
-                "h": layer.get_height(),
-            }
-        )
-    return out
-
-
-def call(name, image, drawables, **values):
-    procedure = Gimp.get_pdb().lookup_procedure(name)
-    config = procedure.create_config()
-    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
-    config.set_property("image", image)
-    config.set_core_object_array("drawables", drawables)
-    for key, value in values.items():
-        config.set_property(key, value)
-    result = procedure.run(config)
-    if result.index(0) == Gimp.PDBStatusType.SUCCESS:
-        return {"success": True, "count": result.index(1), "report": json.loads(result.index(2))}
-    return {
-        "success": False,
-        "status": repr(result.index(0)),
-        "message": result.index(1) if result.length() > 1 else None,
-    }
 
 
 def make_image():
