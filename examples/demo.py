@@ -55,39 +55,20 @@ def main() -> None:
                 str(OUT / "generate.png"),
             ]
         )
-        run(
-            [
-                "edit",
-                "--image",
-                sample,
-                "--selection",
-                selection,
-                "--prompt",
-                "a small pond with reeds",
-                "--quality",
-                "low",
-                "-n",
-                "2",
-                "--stream",
-                "--out",
-                str(OUT / "edit.png"),
-            ]
-        )
-        run(
-            [
-                "edit",
-                "--image",
-                sample,
-                "--selection",
-                selection,
-                "--prompt",
-                "a small pond with reeds",
-                "--quality",
-                "low",
-                "--out",
-                str(OUT / "edit.ora"),
-            ]
-        )
+        edit = [
+            "edit",
+            "--image",
+            sample,
+            "--selection",
+            selection,
+            "--prompt",
+            "a small pond with reeds",
+            "--quality",
+            "low",
+        ]
+        # Two candidates streamed, as full-size PNGs; then one as a layered .ora.
+        run([*edit, "-n", "2", "--stream", "--out", str(OUT / "edit.png")])
+        run([*edit, "--out", str(OUT / "edit.ora")])
         run(
             [
                 "vary",

@@ -7,6 +7,7 @@ krita and the plug-in's own modules; nothing else happens at import.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 
@@ -36,14 +37,40 @@ DEPENDENCIES = ("numpy", "PIL", "httpx", "certifi")
 
 
 def missing_dependency() -> tuple[str, str] | None:
-    """(library, error) for the first runtime dependency that fails to import, else None."""
+    """(library, error) for the first runtime dependency that cannot be found, else None.
+
+    Existence only (importlib.util.find_spec): importing numpy and httpx here
+    would cost Krita's start most of the plug-in's time (docs/performance.md,
+    P7). They are imported on the first job or panel use; a library that is
+    there but broken (a wheel for another Python) fails there, with its message.
+    """
     for name in DEPENDENCIES:
         try:
-            __import__(name)
+            found = importlib.util.find_spec(name) is not None
+            error = f"ModuleNotFoundError: No module named '{name}'"
+        except Exception as exc:  # a broken package can raise while being located
+            found = False
+            error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+        if not found:
+            return name, error
+    return None
+
+
+def load_problem() -> str | None:
+    """None when every dependency imports; else ONE line naming the library that does not.
+
+    The first real import (on the first job): a library that is there but broken
+    (damaged, or built for another Python) shows up here, not at Krita's start.
+    """
+    for name in DEPENDENCIES:
+        try:
+            importlib.import_module(name)
         except Exception as exc:  # a broken binary wheel raises more than ImportError
-            # numpy's ImportError runs over many lines of advice: its first line is the fact
             detail = (str(exc).strip().splitlines() or [""])[0]
-            return name, f"{type(exc).__name__}: {detail}"
+            return (
+                f"OpenAI Images cannot run: the bundled library '{name}' does not load "
+                f"({type(exc).__name__}: {detail}). Reinstall the bundle made for your system."
+            )
     return None
 
 

@@ -180,14 +180,18 @@ def apply_patch(
         rgba_to_bgra(pixels), b.width, b.height, SRGB8, color_space_of(document)
     )
     layer = document.createNode(name or patch.name, "paintlayer")
+    # Pixels first, then into the tree, and no refreshProjection: Krita
+    # recomposes the new layer's area in the background. refreshProjection is
+    # a synchronous recomposition of the whole image (0.3-0.9 s at 4096²) that
+    # froze the GUI at every preview (docs/performance.md, P5). Whoever reads
+    # the projection right after (an export) refreshes or waits for it first.
+    layer.setPixelData(QByteArray(data), b.x, b.y, b.width, b.height)
+    if locked:
+        layer.setLocked(True)
     parent = above.parentNode() if above is not None else None
     if parent is None:  # no active layer, or the root itself
         parent, above = document.rootNode(), None
     parent.addChildNode(layer, above)
-    layer.setPixelData(QByteArray(data), b.x, b.y, b.width, b.height)
-    if locked:
-        layer.setLocked(True)
-    document.refreshProjection()
     return layer
 
 
@@ -203,7 +207,6 @@ def remove_layer(document: Any, node: Any) -> None:
     try:
         if node is not None and node.parentNode() is not None:
             node.setLocked(False)
-            node.remove()
-            document.refreshProjection()
+            node.remove()  # Krita updates the area in the background (see apply_patch)
     except RuntimeError:  # the C++ object is gone with its document
         pass

@@ -13,15 +13,21 @@ Imports krita, .qt and the plug-in's own modules.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from krita import DockWidget, Krita
 
-from . import canvas, workflow
 from .account_models import ModelListFetch
-from .core.jobs import Progress
 from .options_form import OptionsForm
 from .qt import Qt, QtCore, QtGui, QtWidgets, qenum
+
+if TYPE_CHECKING:
+    from . import workflow
+    from .core.jobs import Progress
+
+# `canvas` and `workflow` (numpy, the core's jobs, httpx) are imported in the
+# methods that use them, on the first Go or result: building the panel at
+# Krita's start must not pay for them (docs/performance.md, P7).
 
 TITLE = "OpenAI Images"
 STAGE_TEXT = {
@@ -200,6 +206,14 @@ class ImagesDocker(DockWidget):
             return
         self.discard()
         options = self.form.options()
+        from . import load_problem
+
+        problem = load_problem()  # the first real import of numpy, Pillow and httpx
+        if problem is not None:
+            self._say(problem)
+            return
+        from . import workflow
+
         try:
             if kind == "edit":
                 options.update(self._guide_layers(doc))
@@ -219,6 +233,8 @@ class ImagesDocker(DockWidget):
 
     def _guide_layers(self, doc: Any) -> dict[str, Any]:
         """The markup layer and the checked reference layers, as 8-bit sRGB images."""
+        from . import canvas
+
         nodes = {n.name(): n for n in doc.topLevelNodes()}
         guides: dict[str, Any] = {}
         markup = self.form.markup.currentData() if self.form.markup.isEnabled() else None
@@ -251,6 +267,8 @@ class ImagesDocker(DockWidget):
             self.progress.setFormat(text.format(k=k) + suffix)
 
     def _job_finished(self, job: workflow.KritaJob) -> None:
+        from . import workflow
+
         self.go.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setRange(0, 1)
@@ -266,6 +284,8 @@ class ImagesDocker(DockWidget):
             self._say(workflow.describe_error(job.error))
 
     def _show_results(self, job: workflow.KritaJob) -> None:
+        from . import workflow
+
         self.results.clear()
         for cand in job.result.candidates:
             item = QtWidgets.QListWidgetItem(QtGui.QIcon(thumbnail(cand.patch.image.pixels)), "")
@@ -285,6 +305,8 @@ class ImagesDocker(DockWidget):
 
     # -- results -----------------------------------------------------------------
     def preview(self, row: int) -> None:
+        from . import canvas, workflow
+
         job = self.job
         if job is None or row < 0 or row >= len(job.result.candidates):
             return
@@ -298,6 +320,8 @@ class ImagesDocker(DockWidget):
 
     def _remove_preview(self) -> None:
         if self.preview_layer is not None and self.job is not None:
+            from . import canvas
+
             canvas.remove_layer(self.job.document, self.preview_layer)
         self.preview_layer = None
         self.preview_index = None
@@ -314,6 +338,8 @@ class ImagesDocker(DockWidget):
             self._apply(range(len(self.job.result.candidates)))
 
     def _apply(self, rows: Any) -> None:
+        from . import workflow
+
         job = self.job
         if job is None or not workflow.document_is_open(job.document):
             self._say("The document of these results was closed; re-apply them from History.")
@@ -331,6 +357,8 @@ class ImagesDocker(DockWidget):
         """GET /models off the GUI thread; `_collect_account_models` shows the result."""
         self._models_asked = True
         try:
+            from . import workflow
+
             client = workflow.get_runner().client
         except Exception:  # no key yet: the catalogue's list is all there is
             self.form.show_account_models(None)
@@ -392,6 +420,7 @@ class ImagesDocker(DockWidget):
         self.key_notice.show()
 
     def open_settings(self) -> None:
+        from . import workflow
         from .qt import exec_dialog
         from .settings_dialog import SettingsDialog
 

@@ -2,7 +2,7 @@
 
 Re-apply a result to the current document (as a new layer at its region),
 copy its prompt and settings back into the panel, open the history folder.
-Imports krita, .qt, .canvas and the core history; runs on the GUI thread.
+Imports krita, .qt, .canvas (lazily) and the core history; runs on the GUI thread.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 
 from krita import Krita
 
-from . import canvas
 from .qt import QtCore, QtGui, QtWidgets, qenum
 
 ROLE = qenum(QtCore.Qt, "ItemDataRole", "UserRole")
@@ -85,6 +84,8 @@ class HistoryTab(QtWidgets.QWidget):
         if entry is None or doc is None:
             self.panel._say("Choose a history entry and open a document.")
             return
+        from . import canvas  # numpy: on first use, not at Krita's start
+
         patch = patch_of(entry)
         canvas.apply_patch(doc, patch)
         self.panel._say(f"Added '{patch.name}'.")

@@ -46,7 +46,8 @@ root, host = sys.argv[1], sys.argv[2]
 sys.path.insert(0, root)
 if host == "krita":
     import openai_images  # runs the vendor-path block; `import krita` fails: registers nothing
-    problem = openai_images.missing_dependency()
+    # existence at start (cheap), the real import on the first job
+    problem = openai_images.missing_dependency() or openai_images.load_problem()
 else:
     from openai_images import _vendor
     _vendor.activate()
@@ -306,11 +307,9 @@ def test_a_broken_vendored_library_gives_one_message_naming_it(host, bundle_dir,
         module.write_bytes(b"not an ELF file")  # a damaged download or a wrong-platform file
     facts = _run_probe(version, home, root, host)
     problem = facts["problem"]
-    if host == "krita":  # (library, error): extension.BrokenInstallExtension words it
-        assert problem[0] == "numpy" and "Error" in problem[1]
-    else:
-        assert "numpy" in problem and "Reinstall" in problem and "\n" not in problem
-        assert "Traceback" not in problem
+    # Krita finds the damage on the first job (its start checks only that numpy exists)
+    assert "numpy" in problem and "Reinstall" in problem and "\n" not in problem
+    assert "Traceback" not in problem
 
 
 # ---- install / uninstall ----------------------------------------------------------------

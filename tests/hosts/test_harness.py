@@ -120,3 +120,12 @@ def test_a_host_that_never_ran_the_scenario_fails_with_its_exit_status(tmp_path,
         "demo", "krita-6.0", "krita", ["bash", "-c", "exit 134"], out, tmp_path / "log"
     )
     assert outcome.problems == ["the host ended (rc=134) without running the scenario"]
+
+
+def test_a_retry_after_an_abort_runs_on_another_display():
+    command = ["env", "A=1", "xvfb-run", "-n", "123", "-e", "x.log", "krita", "--nosplash"]
+    moved = scenarios._on_new_display(command)
+    assert moved[:4] == command[:4] and moved[5:] == command[5:]
+    assert moved[4] != "123" and moved[4].isdigit()
+    gimp = ["env", "gimp-console-3.0", "-n", "7"]  # no xvfb-run: nothing to move
+    assert scenarios._on_new_display(gimp) == gimp
