@@ -143,7 +143,10 @@ def test_cancel_mid_request_ends_promptly_with_nothing_delivered(standin, tmp_pa
     runner = JobRunner(client, History(tmp_path / "h"))
     job = runner.submit_edit("slow", snapshot(), JobOptions())
     deadline = time.monotonic() + 10
-    while not standin.requests and time.monotonic() < deadline:
+    # cancel while the model "renders": once the whole request has arrived and validated
+    while time.monotonic() < deadline and not (
+        standin.requests and standin.requests[0].valid is not None
+    ):
         time.sleep(0.02)
     started = time.monotonic()
     job.cancel()
