@@ -162,6 +162,44 @@ def context_region(
     return fitted, api
 
 
+def edit_window(
+    selection: Mask | None,
+    canvas: Bounds,
+    spec: ModelSpec,
+    options: ContextOptions | None = None,
+    size_pref: str = "auto",
+) -> Bounds:
+    """The part of the canvas an adapter must read for an edit: `plan_edit` on a
+    snapshot of exactly this window makes the same plan as on the whole canvas.
+
+    With a selection that is the context crop around it, so a small selection on a
+    16384² canvas reads megabytes, not a gigabyte. Without one it is the whole
+    canvas: the layer's transparent pixels say where to paint, and finding them
+    takes every pixel. A selection that is empty or off the canvas reads one pixel,
+    since the plan refuses it before looking at any.
+    """
+    if selection is None:
+        return canvas
+    found = selection_bounds(selection)
+    target = None if found is None else found.clamp(canvas)
+    if target is None or target.is_empty:
+        return Bounds(canvas.x, canvas.y, min(1, canvas.width), min(1, canvas.height))
+    region, _ = context_region(target, canvas, spec, options, size_pref)
+    return region
+
+
+def variation_window(
+    selection: Mask | None, canvas: Bounds, spec: ModelSpec, size_pref: str = "auto"
+) -> Bounds:
+    """The part of the canvas a variation reads (see `edit_window`): the selection's
+    box grown to the request's aspect, or the whole canvas."""
+    target = None if selection is None else selection_bounds(selection)
+    region = canvas if target is None else target.clamp(canvas)
+    if region.is_empty:
+        return Bounds(canvas.x, canvas.y, min(1, canvas.width), min(1, canvas.height))
+    return _variation_region(region, canvas, spec, size_pref)[0]
+
+
 def plan_edit(
     snapshot: CanvasSnapshot,
     spec: ModelSpec,
@@ -208,14 +246,9 @@ def plan_variation(snapshot: CanvasSnapshot, spec: ModelSpec, size_pref: str = "
     region = canvas if target is None else target.clamp(canvas)
     if region.is_empty:
         raise NothingToEditError("outside_canvas", "the selection lies outside the canvas")
-    endpoint = spec.variation_endpoint
-    square = endpoint == "variations"
-    shape = Extent(region.extent.longest_side, region.extent.longest_side) if square else None
-    api = choose_api_size(spec, shape or region.extent, size_pref)
-    if square and api.width != api.height:
-        raise SizeError(f"the variations endpoint needs a square size, not {api}")
-    region = fit_region_to_aspect(region, api.aspect, canvas, keep=region)
+    region, api, endpoint = _variation_region(region, canvas, spec, size_pref)
     source = snapshot.image.crop(region.relative_to(snapshot.origin))
+    square = endpoint == "variations"
     upload = encode_upload(source.resize(api), spec, name="image", square_png=square)
     return EditPlan(
         region=region,
@@ -228,6 +261,19 @@ def plan_variation(snapshot: CanvasSnapshot, spec: ModelSpec, size_pref: str = "
         endpoint=endpoint,
         canvas=canvas,
     )
+
+
+def _variation_region(
+    region: Bounds, canvas: Bounds, spec: ModelSpec, size_pref: str
+) -> tuple[Bounds, Extent, str]:
+    """`region` grown to the variation request's aspect, the API extent and the endpoint."""
+    endpoint = spec.variation_endpoint
+    square = endpoint == "variations"
+    shape = Extent(region.extent.longest_side, region.extent.longest_side) if square else None
+    api = choose_api_size(spec, shape or region.extent, size_pref)
+    if square and api.width != api.height:
+        raise SizeError(f"the variations endpoint needs a square size, not {api}")
+    return fit_region_to_aspect(region, api.aspect, canvas, keep=region), api, endpoint
 
 
 def plan_generate(target: Bounds, spec: ModelSpec, size_pref: str = "auto") -> GeneratePlan:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .core.geometry import Bounds, Point
+from .core.geometry import Bounds
 from .core.imaging import Image, Mask
 from .core.planning import CanvasSnapshot, LayerPatch
 from .qt import QByteArray, to_bytes
@@ -98,21 +98,27 @@ def rgba_to_bgra(pixels: np.ndarray) -> bytes:
     return np.ascontiguousarray(pixels[..., [2, 1, 0, 3]], dtype=np.uint8).tobytes()
 
 
-def _node_pixels(node: Any, w: int, h: int) -> bytes:
-    """A layer's pixels over the canvas. Group and vector layers have no paint
-    device of their own (Krita 6 gives empty pixelData): read their projection."""
-    data = to_bytes(node.pixelData(0, 0, w, h))
-    return data or to_bytes(node.projectionPixelData(0, 0, w, h))
+def canvas_bounds(document: Any) -> Bounds:
+    return Bounds(0, 0, document.width(), document.height())
 
 
-def _source_pixels(document: Any, node: Any, visible: bool) -> tuple[bytes, ColorSpace]:
-    w, h = document.width(), document.height()
+def _node_pixels(node: Any, box: Bounds) -> bytes:
+    """A layer's pixels over `box`. Group and vector layers have no paint device
+    of their own (Krita 6 gives empty pixelData): read their projection."""
+    data = to_bytes(node.pixelData(box.x, box.y, box.width, box.height))
+    return data or to_bytes(node.projectionPixelData(box.x, box.y, box.width, box.height))
+
+
+def _source_pixels(
+    document: Any, node: Any, visible: bool, box: Bounds
+) -> tuple[bytes, ColorSpace]:
     data = b""
     if not visible and node is not None and node.type() in _LAYER_TYPES:
-        data = _node_pixels(node, w, h)
+        data = _node_pixels(node, box)
     if not data:  # the visible image, a mask/filter node, or a layer with nothing to read
         document.waitForDone()
-        return to_bytes(document.pixelData(0, 0, w, h)), color_space_of(document)
+        data = to_bytes(document.pixelData(box.x, box.y, box.width, box.height))
+        return data, color_space_of(document)
     return data, color_space_of(node)
 
 
@@ -130,32 +136,43 @@ def read_selection(document: Any) -> Mask | None:
 
 
 def read_snapshot(
-    document: Any, *, visible: bool = False, node: Any = None, with_selection: bool = True
+    document: Any,
+    *,
+    visible: bool = False,
+    node: Any = None,
+    selection: Mask | None = None,
+    window: Bounds | None = None,
 ) -> CanvasSnapshot:
-    """The document as the core sees it: 8-bit sRGB RGBA of the canvas, plus the selection.
+    """The document as the core sees it: 8-bit sRGB RGBA of `window` (default: the
+    whole canvas), with `selection` (read it with `read_selection`).
 
-    `visible` reads the merged image instead of the active layer. The user's
-    document is only read, never converted or modified.
+    The core's `edit_window` says which window an edit needs: reading only that
+    keeps a small edit on a huge canvas small (and the GUI thread free). `visible`
+    reads the merged image instead of the active layer. The user's document is
+    only read, never converted or modified.
     """
     node = node if node is not None else document.activeNode()
-    w, h = document.width(), document.height()
-    raw, space = _source_pixels(document, node, visible)
-    image = Image(bgra_to_rgba(convert_pixels(raw, w, h, space, SRGB8), w, h))
+    box = window if window is not None else canvas_bounds(document)
+    raw, space = _source_pixels(document, node, visible, box)
+    converted = convert_pixels(raw, box.width, box.height, space, SRGB8)
+    rgba = bgra_to_rgba(converted, box.width, box.height)
     return CanvasSnapshot(
-        image=image,
-        origin=Point(0, 0),
-        selection=read_selection(document) if with_selection else None,
+        image=Image(rgba),
+        origin=box.offset,
+        selection=selection,
         document_name=document_name(document),
         layer_name=node.name() if node is not None else "",
-        canvas=Bounds(0, 0, w, h),
+        canvas=canvas_bounds(document),
     )
 
 
-def read_layer_image(document: Any, node: Any) -> Image:
-    """A layer's pixels over the whole canvas, as 8-bit sRGB (markup and reference layers)."""
-    w, h = document.width(), document.height()
-    raw = _node_pixels(node, w, h)
-    return Image(bgra_to_rgba(convert_pixels(raw, w, h, color_space_of(node), SRGB8), w, h))
+def read_layer_image(document: Any, node: Any, window: Bounds | None = None) -> Image:
+    """A layer's pixels over `window` (default: the whole canvas), as 8-bit sRGB
+    (markup and reference layers)."""
+    box = window if window is not None else canvas_bounds(document)
+    raw = _node_pixels(node, box)
+    converted = convert_pixels(raw, box.width, box.height, color_space_of(node), SRGB8)
+    return Image(bgra_to_rgba(converted, box.width, box.height))
 
 
 def document_name(document: Any) -> str:

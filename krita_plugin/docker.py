@@ -232,20 +232,17 @@ class ImagesDocker(DockWidget):
         self._say("")
 
     def _guide_layers(self, doc: Any) -> dict[str, Any]:
-        """The markup layer and the checked reference layers, as 8-bit sRGB images."""
-        from . import canvas
-
+        """The markup layer and the checked reference layers (workflow.start reads them)."""
         nodes = {n.name(): n for n in doc.topLevelNodes()}
         guides: dict[str, Any] = {}
         markup = self.form.markup.currentData() if self.form.markup.isEnabled() else None
         if markup in nodes:
-            guides["markup"] = canvas.read_layer_image(doc, nodes[markup])
+            guides["markup"] = nodes[markup]
         checked = qenum(Qt, "CheckState", "Checked")
         refs = [self.form.references.item(i).text() for i in range(self.form.references.count())
                 if self.form.references.item(i).checkState() == checked]
         if refs:
-            guides["references"] = [canvas.read_layer_image(doc, nodes[r]) for r in refs
-                                    if r in nodes]
+            guides["references"] = [nodes[r] for r in refs if r in nodes]
         return guides
 
     def cancel(self) -> None:

@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from . import canvas
+from .core.catalogue import get_model
 from .core.errors import ImagesError
 from .core.geometry import Bounds
 from .core.jobs import Job, JobOptions, JobRunner, Progress
-from .core.planning import CanvasSnapshot, ContextOptions
+from .core.planning import CanvasSnapshot, ContextOptions, edit_window, variation_window
 from .qt import QTimer
 
 POLL_MS = 50
@@ -79,19 +80,37 @@ def outpaint_mask(snapshot: CanvasSnapshot) -> np.ndarray | None:
     return coverage if coverage.any() else None
 
 
-def snapshot_for_edit(document: Any, visible: bool = False) -> CanvasSnapshot:
+def snapshot_for_edit(document: Any, options: JobOptions, visible: bool = False) -> CanvasSnapshot:
     """The snapshot of an edit: the selection, or else the layer's transparent pixels.
 
-    The core fills transparent pixels itself when nothing is selected; the
-    check here only turns "nothing to edit" into a message before the job starts.
+    Only the window the edit needs is read (the context around the selection),
+    so a small edit on a huge canvas stays small. The core fills transparent
+    pixels itself when nothing is selected; the check here only turns "nothing
+    to edit" into a message before the job starts.
     """
-    snap = canvas.read_snapshot(document, visible=visible)
+    selection = canvas.read_selection(document)
+    window = edit_window(
+        selection, canvas.canvas_bounds(document), get_model(options.model),
+        options.context, options.size,
+    )
+    snap = canvas.read_snapshot(document, visible=visible, selection=selection, window=window)
     if snap.selection is None and outpaint_mask(snap) is None:
         raise canvas.CanvasError(
             "Nothing to edit: select an area (a soft selection blends the edge), "
             "or make part of the layer transparent to extend the image there."
         )
     return snap
+
+
+def snapshot_for_variation(
+    document: Any, options: JobOptions, visible: bool = False
+) -> CanvasSnapshot:
+    """The selection's box (grown to the request's aspect) or the whole canvas."""
+    selection = canvas.read_selection(document)
+    window = variation_window(
+        selection, canvas.canvas_bounds(document), get_model(options.model), options.size
+    )
+    return canvas.read_snapshot(document, visible=visible, selection=selection, window=window)
 
 
 def generate_target(document: Any) -> Bounds:
@@ -209,8 +228,10 @@ def start(
 ) -> KritaJob:
     """Start a generate / edit / variation job on `document` (GUI thread).
 
-    Raises canvas.CanvasError (a user message) when the canvas cannot be used,
-    and the core's ImagesError when the request is invalid before it is sent.
+    `markup` (a layer whose strokes guide the edit) and `references` (layers sent
+    as further images) are Krita layers of `document`. Raises canvas.CanvasError
+    (a user message) when the canvas cannot be used, and the core's ImagesError
+    when the request is invalid before it is sent.
     """
     # Scripter's Krita.instance().activeDocument() gives None with nothing open,
     # or, once the last document was closed, a stale wrapper of the closed one
@@ -224,10 +245,15 @@ def start(
             prompt, generate_target(document), opts, canvas.document_name(document)
         )
     elif kind == "edit":
-        snap = snapshot_for_edit(document, visible=visible)
-        job = runner.submit_edit(prompt, snap, opts, references=references, markup=markup)
+        snap = snapshot_for_edit(document, opts, visible=visible)
+        # the markup is cut like the first image, so it is read over the same window
+        guide = None if markup is None else canvas.read_layer_image(
+            document, markup, snap.image_bounds
+        )
+        refs = [canvas.read_layer_image(document, node) for node in references]
+        job = runner.submit_edit(prompt, snap, opts, references=refs, markup=guide)
     elif kind == "variation":
-        snap = canvas.read_snapshot(document, visible=visible)
+        snap = snapshot_for_variation(document, opts, visible=visible)
         job = runner.submit_variation(snap, opts, prompt=prompt or None)
     else:
         raise ValueError(f"unknown job kind {kind!r}")

@@ -28,6 +28,7 @@ class FakeNode:
     def __init__(self, doc, name, kind="paintlayer"):
         self.doc, self._name, self.kind = doc, name, kind
         self.parent, self.children, self.is_locked = None, [], False
+        self.reads = []
         self.model, self.depth, self.profile = doc.model, doc.depth, doc.profile
         bpp = doc.bytes_per_pixel
         self.data = np.zeros((doc.h, doc.w, bpp), np.uint8)
@@ -48,6 +49,7 @@ class FakeNode:
         return self.profile
 
     def pixelData(self, x, y, w, h):  # noqa: N802
+        self.reads.append((x, y, w, h))
         return self.data[y:y + h, x:x + w].tobytes()
 
     def setPixelData(self, data, x, y, w, h):  # noqa: N802
@@ -253,7 +255,7 @@ def test_snapshot_reads_the_active_layer_and_the_soft_selection(plugin):
     doc, _layer = rgba8_document(GOLDEN_RGBA)
     doc.file = "/tmp/art/painting.kra"
     doc.sel = FakeSelection(1, 0, np.array([[255], [64]], np.uint8))
-    snap = plugin.canvas.read_snapshot(doc)
+    snap = plugin.canvas.read_snapshot(doc, selection=plugin.canvas.read_selection(doc))
     assert np.array_equal(snap.image.pixels, GOLDEN_RGBA)
     assert (snap.selection.bounds.x, snap.selection.bounds.y) == (1, 0)
     assert (snap.selection.bounds.width, snap.selection.bounds.height) == (1, 2)
@@ -261,6 +263,18 @@ def test_snapshot_reads_the_active_layer_and_the_soft_selection(plugin):
     assert (snap.canvas.width, snap.canvas.height) == (2, 2)
     assert snap.document_name == "painting.kra" and snap.layer_name == "painted"
     assert plugin.krita.created == [], "an 8-bit sRGB document needs no conversion"
+
+
+def test_a_window_reads_only_its_pixels_and_keeps_the_canvas(plugin):
+    from openai_images.core.geometry import Bounds
+
+    pixels = np.arange(4 * 5 * 4, dtype=np.uint8).reshape(4, 5, 4)
+    doc, layer = rgba8_document(pixels)
+    snap = plugin.canvas.read_snapshot(doc, window=Bounds(1, 2, 3, 2))
+    assert np.array_equal(snap.image.pixels, pixels[2:4, 1:4])
+    assert (snap.origin.x, snap.origin.y) == (1, 2)
+    assert (snap.canvas.width, snap.canvas.height) == (5, 4)
+    assert layer.reads == [(1, 2, 3, 2)], "read beyond the window"
 
 
 def test_an_empty_selection_is_no_selection(plugin):
@@ -338,12 +352,24 @@ def test_script_options_become_job_options(plugin):
 def test_an_opaque_layer_without_selection_has_nothing_to_edit(plugin):
     doc, _layer = rgba8_document(np.full((3, 3, 4), 255, np.uint8))
     with pytest.raises(plugin.canvas.CanvasError, match="select an area"):
-        plugin.workflow.snapshot_for_edit(doc)
+        plugin.workflow.snapshot_for_edit(doc, plugin.workflow.job_options())
     pixels = np.full((3, 3, 4), 255, np.uint8)
     pixels[0, 0, 3], pixels[2, 2, 3] = 0, 200
     doc, _layer = rgba8_document(pixels)
-    snap = plugin.workflow.snapshot_for_edit(doc)
+    snap = plugin.workflow.snapshot_for_edit(doc, plugin.workflow.job_options())
     assert plugin.workflow.outpaint_mask(snap).tolist() == [[255, 0, 0], [0, 0, 0], [0, 0, 55]]
+
+
+def test_an_edit_reads_only_the_context_around_the_selection(plugin):
+    doc, layer = rgba8_document(np.full((300, 400, 4), 255, np.uint8))
+    coverage = np.full((20, 30), 255, np.uint8)
+    doc.sel = FakeSelection(200, 150, coverage)
+    options = plugin.workflow.job_options(padding=10)
+    snap = plugin.workflow.snapshot_for_edit(doc, options)
+    assert snap.selection.bounds.width == 30 and snap.canvas.width == 400
+    box = snap.image_bounds
+    assert box.contains(snap.selection.bounds.pad(10)) and box.width < 400 and box.height < 300
+    assert layer.reads == [(box.x, box.y, box.width, box.height)], "read beyond the window"
 
 
 class FakeJob:

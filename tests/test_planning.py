@@ -26,11 +26,13 @@ from core.planning import (
     apply_patch,
     composite,
     context_region,
+    edit_window,
     layer_name,
     patch_from_generation,
     plan_edit,
     plan_generate,
     plan_variation,
+    variation_window,
 )
 
 GPT2 = get_model("gpt-image-2")
@@ -193,6 +195,83 @@ def test_dall_e_2_edit_is_a_square_png() -> None:
     assert plan.api_extent == Extent(1024, 1024)
     assert plan.region.width == plan.region.height  # grown to a square, not stretched
     assert plan.image.mime == "image/png" and plan.image.extent.width == plan.image.extent.height
+
+
+# -- reading only the window -------------------------------------------------------
+
+
+def windowed(snap: CanvasSnapshot, window: Bounds) -> CanvasSnapshot:
+    """What an adapter that read only `window` hands over: the same canvas and selection."""
+    pixels = snap.image.crop(window.relative_to(snap.origin))
+    return CanvasSnapshot(pixels, window.offset, snap.selection, "doc", canvas=snap.canvas_bounds)
+
+
+def same_plan(a: EditPlan, b: EditPlan) -> None:
+    assert (a.region, a.api_extent, a.fill) == (b.region, b.api_extent, b.fill)
+    assert a.endpoint == b.endpoint
+    assert a.image.data == b.image.data
+    assert (a.mask and a.mask.data) == (b.mask and b.mask.data)
+    assert np.array_equal(a.soft_mask, b.soft_mask)
+    assert np.array_equal(a.source.pixels, b.source.pixels)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=st.integers(-40, 700),
+    y=st.integers(-40, 500),
+    w=st.integers(1, 400),
+    h=st.integers(1, 400),
+    pad=st.integers(0, 200),
+    model=st.sampled_from(["gpt-image-2", "gpt-image-1.5", "dall-e-2"]),
+    size=st.sampled_from(["auto", "1024x1024", "small"]),
+)
+def test_an_edit_of_the_window_alone_plans_exactly_as_one_of_the_whole_canvas(
+    x: int, y: int, w: int, h: int, pad: int, model: str, size: str
+) -> None:
+    canvas = Bounds(0, 0, 720, 520)
+    box = Bounds(x, y, w, h).clamp(canvas)
+    if box.is_empty:
+        return
+    spec = get_model(model)
+    snap = CanvasSnapshot(noise(720, 520, seed=3), Point(0, 0), selection(canvas, box, 200), "doc")
+    options = ContextOptions(padding_px=pad)
+    try:
+        whole = plan_edit(snap, spec, options, size)
+    except ValueError:  # a size this model does not take: the window refuses it the same way
+        with pytest.raises(ValueError):
+            edit_window(snap.selection, canvas, spec, options, size)
+        return
+    window = edit_window(snap.selection, canvas, spec, options, size)
+    assert window == whole.region
+    same_plan(whole, plan_edit(windowed(snap, window), spec, options, size))
+
+
+def test_the_window_of_a_small_selection_on_a_huge_canvas_is_small() -> None:
+    canvas = Bounds(0, 0, 16384, 16384)
+    sel = Mask(np.full((96, 128), 255, np.uint8), Bounds(8128, 8144, 128, 96))
+    window = edit_window(sel, canvas, GPT2, ContextOptions(padding_px=64))
+    assert window.contains(Bounds(8064, 8080, 256, 224)) and window.width * window.height < 400**2
+    assert edit_window(None, canvas, GPT2) == canvas  # transparent pixels: every one counts
+    assert edit_window(sel, canvas, GPT2, ContextOptions(whole_image=True)) == canvas
+    empty = Mask(np.zeros((4, 4), np.uint8), Bounds(10, 10, 4, 4))
+    outside = Mask(np.full((4, 4), 255, np.uint8), Bounds(20000, 0, 4, 4))
+    for nothing in (empty, outside):  # refused by the plan before it reads a pixel
+        assert edit_window(nothing, canvas, GPT2) == Bounds(0, 0, 1, 1)
+
+
+@pytest.mark.parametrize("model", ["gpt-image-2", "dall-e-2"])
+@pytest.mark.parametrize("box", [Bounds(50, 40, 150, 60), Bounds(0, 300, 30, 200), None])
+def test_a_variation_of_the_window_alone_plans_exactly_as_one_of_the_whole_canvas(
+    model: str, box: Bounds | None
+) -> None:
+    canvas = Bounds(0, 0, 400, 500)
+    spec = get_model(model)
+    sel = None if box is None else selection(canvas, box)
+    snap = CanvasSnapshot(noise(400, 500, seed=5), Point(0, 0), sel, "doc")
+    window = variation_window(sel, canvas, spec)
+    whole = plan_variation(snap, spec)
+    assert window == whole.region
+    same_plan(whole, plan_variation(windowed(snap, window), spec))
 
 
 # -- variations and generations ---------------------------------------------------

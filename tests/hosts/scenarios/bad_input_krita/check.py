@@ -36,6 +36,7 @@ CONVERTED = (
     "vector_layer_active",
     "filter_layer_active",
     "large_8192",
+    "large_16384",
 )
 # either outcome is correct, as long as it is clean
 EITHER = ("selection_outside_layer", "one_pixel_generate", "one_pixel_edit", "unknown_model")
