@@ -1,9 +1,11 @@
 """GIMP's canvas in and out: read a CanvasSnapshot, write LayerPatches as new layers.
 
-Reading happens on a duplicate of the image converted to 8-bit perceptual sRGB
-RGB (whatever the original precision, linear or not, grey or indexed, and its
-colour profile), so the API gets the colours the artist sees and the original
-image is never touched; the duplicate is deleted afterwards. Pixels and the
+Reading happens on a duplicate of the image cut to the window the run needs
+(an edit's context crop; see WorkingCopy) and converted to 8-bit perceptual
+sRGB RGB (whatever the original precision, linear or not, grey or indexed, and
+its colour profile), so the API gets the colours the artist sees, a small
+selection on a huge canvas costs what the selection's context holds, and the
+original image is never touched; the duplicate is deleted afterwards. Pixels and the
 selection go through Gegl buffers in explicit formats (snapshots.RGBA_FORMAT,
 snapshots.COVERAGE_FORMAT).
 
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import gi
+import numpy as np
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
@@ -72,15 +75,44 @@ def _item_at(image, path: Sequence[int]):
 
 
 class WorkingCopy:
-    """A duplicate of the image in 8-bit sRGB RGB, deleted on exit. Undo is off on it."""
+    """A duplicate of the image cut to `window` (canvas coordinates; None: the whole
+    canvas) and converted to 8-bit sRGB RGB, deleted on exit. Undo is off on it.
 
-    def __init__(self, image) -> None:
+    The cut comes first, so the conversions and a merge cost what the window holds,
+    not what the canvas holds: a small selection on a 16384² canvas stays small.
+    Duplicating is cheap (GIMP shares the tiles until they are written). `items` are
+    the original's layers this copy will read; their twins are found before the cut,
+    which shifts every layer and removes those wholly outside the window.
+    """
+
+    def __init__(self, image, window: Bounds | None = None, items: Sequence = ()) -> None:
         self.original = image
+        whole = snapshots.canvas_bounds(image.get_width(), image.get_height())
+        self.window = window or whole
+        self.items = list(items)
         self.copy = None
+        self._twins: dict[int, object] = {}
 
     def __enter__(self) -> WorkingCopy:
         dup = self.original.duplicate()
+        try:
+            self._prepare(dup)
+        except BaseException:
+            dup.delete()
+            raise
+        self.copy = dup
+        return self
+
+    def _prepare(self, dup) -> None:
         dup.undo_disable()
+        self._twins = {
+            item.get_id(): _item_at(dup, _item_path(self.original, item)) for item in self.items
+        }
+        window = self.window
+        if window != snapshots.canvas_bounds(dup.get_width(), dup.get_height()):
+            for layer in dup.get_layers():
+                layer.set_lock_content(False)  # GIMP's crop leaves locked layers whole
+            dup.crop(window.width, window.height, window.x, window.y)
         if dup.get_base_type() != Gimp.ImageBaseType.RGB:
             dup.convert_rgb()  # grey and indexed: the API only takes colour
         if dup.get_precision() != Gimp.Precision.U8_NON_LINEAR:
@@ -90,24 +122,32 @@ class WorkingCopy:
             # model sees the colours the artist sees, not the raw numbers.
             srgb = Gimp.ColorProfile.new_rgb_srgb()
             dup.convert_color_profile(srgb, Gimp.ColorRenderingIntent.RELATIVE_COLORIMETRIC, True)
-        self.copy = dup
-        return self
 
     def __exit__(self, *exc) -> None:
         if self.copy is not None:
             self.copy.delete()
             self.copy = None
 
-    def twin(self, item):
-        """The duplicate's layer that corresponds to `item` of the original."""
-        return _item_at(self.copy, _item_path(self.original, item))
+    @property
+    def _local(self) -> Bounds:
+        """The window in the copy's own coordinates (its canvas after the cut)."""
+        return Bounds(0, 0, self.window.width, self.window.height)
 
-    def read_layer(self, item, region: Bounds) -> Image:
-        return _read_rgba(self.twin(item), region)
+    def _transparent(self) -> Image:
+        return Image(np.zeros((self.window.height, self.window.width, 4), np.uint8))
 
-    def read_visible(self, region: Bounds) -> Image:
+    def read_layer(self, item) -> Image:
+        """The window's pixels of `item` (one of `items`); outside it, transparent."""
+        twin = self._twins[item.get_id()]
+        if twin is None or not twin.is_valid():
+            return self._transparent()  # wholly outside the window: the cut removed it
+        return _read_rgba(twin, self._local)
+
+    def read_visible(self) -> Image:
         merged = self.copy.merge_visible_layers(Gimp.MergeType.CLIP_TO_IMAGE)
-        return _read_rgba(merged, region)
+        if merged is None:
+            return self._transparent()  # no visible layer in the window
+        return _read_rgba(merged, self._local)
 
 
 def active_layer(drawables: Sequence):
@@ -133,32 +173,42 @@ def read_selection(image) -> Mask | None:
     return Mask(coverage, bounds)
 
 
-def read_snapshot(image, layer, sample_merged: bool, document_name: str) -> CanvasSnapshot:
-    """The canvas as the core wants it: the layer's (or visible image's) pixels over the
-    whole canvas, with the selection as a coverage mask (None when there is none)."""
+def read_snapshot(
+    image,
+    layer,
+    sample_merged: bool,
+    document_name: str,
+    *,
+    selection: Mask | None,
+    window: Bounds | None = None,
+) -> CanvasSnapshot:
+    """The canvas as the core wants it: the layer's (or visible image's) pixels over
+    `window` (canvas coordinates; None: the whole canvas), with `selection` (read it
+    with `read_selection`; None when there is none) over the whole canvas."""
     canvas = snapshots.canvas_bounds(image.get_width(), image.get_height())
+    window = window or canvas
     if layer is None and not sample_merged:
         raise UserError("Select a layer first (or turn on Sample merged).")
-    with WorkingCopy(image) as work:
+    with WorkingCopy(image, window, [] if sample_merged else [layer]) as work:
         if sample_merged:
-            pixels, name = work.read_visible(canvas), "visible image"
+            pixels, name = work.read_visible(), "visible image"
         else:
-            pixels, name = work.read_layer(layer, canvas), layer.get_name()
+            pixels, name = work.read_layer(layer), layer.get_name()
     return CanvasSnapshot(
         image=pixels,
-        origin=canvas.offset,
-        selection=read_selection(image),
+        origin=window.offset,
+        selection=selection,
         document_name=document_name,
         layer_name=name,
         canvas=canvas,
     )
 
 
-def read_layers(image, layers: Sequence) -> list[Image]:
-    """Whole-canvas pixels of other layers (markup, references), through one working copy."""
-    canvas = snapshots.canvas_bounds(image.get_width(), image.get_height())
-    with WorkingCopy(image) as work:
-        return [work.read_layer(layer, canvas) for layer in layers]
+def read_layers(image, layers: Sequence, window: Bounds | None = None) -> list[Image]:
+    """Other layers' pixels (markup, references) over `window` (None: the whole canvas),
+    through one working copy."""
+    with WorkingCopy(image, window, layers) as work:
+        return [work.read_layer(layer) for layer in layers]
 
 
 def document_name(image) -> str:

@@ -11,10 +11,18 @@ without GIMP.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .core.catalogue import get_model
+from .core.errors import ImagesError
 from .core.geometry import Bounds, Point
+from .core.imaging import Mask
+from .core.planning import edit_window
+
+if TYPE_CHECKING:
+    from .core.jobs import JobOptions  # the type only: jobs brings the HTTP client
 
 RGBA_FORMAT = "R'G'B'A u8"  # sRGB, perceptual (gamma) channels, straight alpha
 COVERAGE_FORMAT = "Y u8"  # selection coverage is linear: 128 means half selected
@@ -56,6 +64,21 @@ def selection_bounds(result: Sequence) -> Bounds | None:
         return None
     bounds = Bounds.from_edges(x1, y1, x2, y2)
     return None if bounds.is_empty else bounds
+
+
+def edit_read_window(selection: Mask | None, canvas: Bounds, options: JobOptions) -> Bounds:
+    """The part of the canvas an edit run reads: the core's `edit_window` for the run's
+    model, size and context options (the whole canvas when nothing is selected).
+
+    When the core refuses the geometry itself (a size the model does not take, say),
+    one pixel: the job's plan raises the same error in its turn, after any setup
+    error, as it always did, and no canvas is read just to be refused.
+    """
+    try:
+        spec = get_model(options.model)
+        return edit_window(selection, canvas, spec, options.context, options.size)
+    except ImagesError:
+        return Bounds(canvas.x, canvas.y, min(1, canvas.width), min(1, canvas.height))
 
 
 def layer_read_rect(region: Bounds, layer_offset: Point) -> Bounds:

@@ -10,7 +10,7 @@ procedures.py turns them into one message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import arguments, canvas, running, snapshots
@@ -77,28 +77,42 @@ def generate(image, drawables, values, interactive: bool, runner) -> tuple[Job, 
 def edit(image, drawables, values, interactive: bool, runner) -> tuple[Job, Any]:
     _require_prompt(values)
     layer = canvas.active_layer(drawables)
-    snapshot = canvas.read_snapshot(image, layer, values.sample_merged, canvas.document_name(image))
+    options = job_options(values)
+    # Only the part of the canvas the plan will use is read: the context crop around
+    # the selection (the whole canvas without one, to find the transparent pixels).
+    selection = canvas.read_selection(image)
+    whole = snapshots.canvas_bounds(image.get_width(), image.get_height())
+    window = snapshots.edit_read_window(selection, whole, options)
+    snapshot = canvas.read_snapshot(
+        image,
+        layer,
+        values.sample_merged,
+        canvas.document_name(image),
+        selection=selection,
+        window=window,
+    )
     if snapshot.selection is None and not snapshots.transparent_area(snapshot.image.pixels).any():
         # Without a selection the core fills the transparent pixels (outpainting);
         # with neither there is nothing to edit, and the artist should hear why.
         raise UserError(
             "Select the area to repaint first (or leave part of the layer transparent to fill it)."
         )
-    # Markup and references are read over the whole canvas, the snapshot's coordinates;
-    # the core cuts the markup exactly like the first image.
+    # The markup is read over the snapshot's window (the core cuts it in the snapshot's
+    # coordinates, exactly like the first image); references over the whole canvas.
     markup = None
     if values.markup_layer is not None:
-        (markup,) = canvas.read_layers(image, [values.markup_layer])
+        (markup,) = canvas.read_layers(image, [values.markup_layer], window)
     references = canvas.read_layers(image, values.reference_layers)
-    job = runner().submit_edit(values.prompt, snapshot, job_options(values), references, markup)
+    job = runner().submit_edit(values.prompt, snapshot, options, references, markup)
     return job, layer
 
 
 def variations(image, drawables, values, interactive: bool, runner) -> tuple[Job, Any]:
     layer = canvas.active_layer(drawables)
-    snapshot = canvas.read_snapshot(image, layer, values.sample_merged, canvas.document_name(image))
     # A variation re-imagines the whole source; the selection plays no part.
-    snapshot = replace(snapshot, selection=None)
+    snapshot = canvas.read_snapshot(
+        image, layer, values.sample_merged, canvas.document_name(image), selection=None
+    )
     job = runner().submit_variation(snapshot, job_options(values), values.prompt or None)
     return job, layer
 
