@@ -230,7 +230,7 @@ def p5_rows(host: str, facts: dict[str, Any]) -> list[Row]:
         rows.append(
             Row(
                 "P5",
-                "  one result layer written: apply_patch (refreshProjection) "
+                "  one result layer written: apply_patch (pixels, then into the tree) "
                 "against a background update",
                 ms(write["plugin_apply_ms"] / 1000),
                 f"background {ms(write['background_gap_ms'] / 1000)}",

@@ -87,17 +87,6 @@ def convert_pixels(data: bytes, width: int, height: int, src: ColorSpace, dst: C
         tmp.close()
 
 
-def bgra_to_rgba(data: bytes, width: int, height: int) -> np.ndarray:
-    """Krita 8-bit B,G,R,A bytes -> HxWx4 RGBA array (straight alpha, as Krita stores it)."""
-    arr = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 4)
-    return arr[..., [2, 1, 0, 3]].copy()
-
-
-def rgba_to_bgra(pixels: np.ndarray) -> bytes:
-    """HxWx4 RGBA array -> Krita 8-bit B,G,R,A bytes."""
-    return np.ascontiguousarray(pixels[..., [2, 1, 0, 3]], dtype=np.uint8).tobytes()
-
-
 def canvas_bounds(document: Any) -> Bounds:
     return Bounds(0, 0, document.width(), document.height())
 
@@ -155,9 +144,8 @@ def read_snapshot(
     box = window if window is not None else canvas_bounds(document)
     raw, space = _source_pixels(document, node, visible, box)
     converted = convert_pixels(raw, box.width, box.height, space, SRGB8)
-    rgba = bgra_to_rgba(converted, box.width, box.height)
     return CanvasSnapshot(
-        image=Image(rgba),
+        image=Image.from_bgra_bytes(converted, box.width, box.height),
         origin=box.offset,
         selection=selection,
         document_name=document_name(document),
@@ -172,7 +160,7 @@ def read_layer_image(document: Any, node: Any, window: Bounds | None = None) -> 
     box = window if window is not None else canvas_bounds(document)
     raw = _node_pixels(node, box)
     converted = convert_pixels(raw, box.width, box.height, color_space_of(node), SRGB8)
-    return Image(bgra_to_rgba(converted, box.width, box.height))
+    return Image.from_bgra_bytes(converted, box.width, box.height)
 
 
 def document_name(document: Any) -> str:
@@ -192,9 +180,8 @@ def apply_patch(
     """
     above = above if above is not None else document.activeNode()
     b = patch.bounds
-    pixels = patch.image.pixels
     data = convert_pixels(
-        rgba_to_bgra(pixels), b.width, b.height, SRGB8, color_space_of(document)
+        patch.image.to_bgra_bytes(), b.width, b.height, SRGB8, color_space_of(document)
     )
     layer = document.createNode(name or patch.name, "paintlayer")
     # Pixels first, then into the tree, and no refreshProjection: Krita

@@ -245,12 +245,6 @@ GOLDEN_RGBA = np.array(
 
 
 # -- tests ----------------------------------------------------------------------------
-def test_bgra_conversions_are_exact_inverses(plugin):
-    bgra = plugin.canvas.rgba_to_bgra(GOLDEN_RGBA)
-    assert bgra[:8] == bytes([0, 0, 255, 255, 0, 255, 0, 128])
-    assert np.array_equal(plugin.canvas.bgra_to_rgba(bgra, 2, 2), GOLDEN_RGBA)
-
-
 def test_snapshot_reads_the_active_layer_and_the_soft_selection(plugin):
     doc, _layer = rgba8_document(GOLDEN_RGBA)
     doc.file = "/tmp/art/painting.kra"
