@@ -36,8 +36,10 @@ clean:
 # BUNDLES=dist installs the built bundles instead of the working tree.
 HOSTS ?=
 BUNDLES ?=
+# After the hosts, the key-leak scan of what they left (logs, profiles, documents).
 test-hosts: $(STAMP)
 	$(PY) tests/hosts/run.py --hosts "$(HOSTS)" $(if $(BUNDLES),--bundles "$(BUNDLES)")
+	$(PY) -m pytest -q -p no:cacheprovider tests/reliability/test_secrets_leak.py -k host_runs
 
 screenshots: $(STAMP)
 	$(PY) tests/hosts/screenshots.py

@@ -9,8 +9,8 @@ tests/test_secrets.py the key store and the log filter on their own. Here:
   log are searched for the key; the key file alone holds it, and it is 0600. The
   key does not look like an OpenAI key, so only the registered-secret path of
   `secrets.redact` can hide it: no pattern luck.
-- the profiles the host harness keeps after `make test-hosts`
-  (build/hosts/<host>/: host and stand-in logs, the fresh home with the GIMP
+- the profiles the host harness keeps after `make test-hosts`, which runs this
+  scan as its last step (build/hosts/<host>/ or $HOSTS_WORK/<host>/: host and stand-in logs, the fresh home with the GIMP
   argument store, kritarc, the history, exported .ora/.kra/.xcf): the harness's
   dummy key must appear nowhere. Skipped when no host run has left a profile.
 """
@@ -129,7 +129,9 @@ def harness_key() -> str | None:
 
 
 def host_runs() -> list[Path]:
-    hosts = ROOT / "build/hosts"
+    # the harness's work folder (tests/hosts/run.py): `make test-hosts` runs this
+    # scan right after the hosts, on what they left
+    hosts = Path(os.environ.get("HOSTS_WORK", ROOT / "build/hosts"))
     if not hosts.is_dir():
         return []
     return sorted(p for p in hosts.iterdir() if p.is_dir() and (p / "home").is_dir())
