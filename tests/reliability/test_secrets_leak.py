@@ -9,10 +9,11 @@ tests/test_secrets.py the key store and the log filter on their own. Here:
   log are searched for the key; the key file alone holds it, and it is 0600. The
   key does not look like an OpenAI key, so only the registered-secret path of
   `secrets.redact` can hide it: no pattern luck.
-- the profiles the host harness keeps after `make test-hosts`, which runs this
-  scan as its last step (build/hosts/<host>/ or $HOSTS_WORK/<host>/: host and stand-in logs, the fresh home with the GIMP
-  argument store, kritarc, the history, exported .ora/.kra/.xcf): the harness's
-  dummy key must appear nowhere. Skipped when no host run has left a profile.
+- the profiles the host harness keeps (build/hosts/<host>/ or $HOSTS_WORK/<host>/:
+  host and stand-in logs, the fresh home with the GIMP argument store, kritarc,
+  the history, exported .ora/.kra/.xcf): the harness's dummy key must appear
+  nowhere. `make test-hosts` runs this scan as its last step; skipped when no host
+  run has left a profile.
 """
 
 from __future__ import annotations
