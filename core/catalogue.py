@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 ENDPOINTS = ("generations", "edits", "variations")
 
@@ -85,7 +85,6 @@ class ModelSpec:
 
     id: str
     family: str
-    retired: bool
     endpoints: frozenset[str]
     size_rule: SizeRule
     working_size: int
@@ -111,7 +110,10 @@ class ModelSpec:
     moderation: bool
     rewrites_prompt: bool = False  # the model rewrites the prompt (dall-e-3: revised_prompt)
     known: bool = True
-    shutdown: str | None = None
+    shutdown: str | None = None  # YYYY-MM-DD (UTC): retired on that day (lifecycle.py)
+    replacement: str | None = None  # where a saved setting or a refusal points once it is gone
+    recommended: bool = False  # OpenAI's current recommendation; the default must be one
+    facts: Literal["sdk", "secondary"] = "sdk"  # where the capabilities come from
     snapshot_of: str | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -166,10 +168,13 @@ def get_model(model_id: str) -> ModelSpec:
     return _resolve(model_id, models["_unknown"], known=False)
 
 
-def known_models(include_retired: bool = False) -> list[ModelSpec]:
-    """Every catalogued model, live ones first in file order."""
-    specs = [get_model(m) for m in _raw()["models"] if not m.startswith("_")]
-    return [s for s in specs if include_retired or not s.retired]
+def known_models() -> list[ModelSpec]:
+    """Every catalogued model in file order, shut down or not: what is alive on a
+    given day is lifecycle.live_models()'s question (dates, and the account's list)."""
+    return [get_model(m) for m in _raw()["models"] if not m.startswith("_")]
 
 
-DEFAULT_MODEL = "gpt-image-2"
+# Live and recommended on 2026-12-02, with no shutdown date (README, "Models"):
+# flare is the fast one of Images 2.6, which suits trying prompts on a canvas.
+# tests/test_lifecycle.py holds it to lifecycle.default_model_ok.
+DEFAULT_MODEL = "gpt-image-2.6-flare"

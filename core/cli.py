@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list the models: the catalogue and the account's")
     models.add_argument("--base-url")
-    models.add_argument("--all", action="store_true", help="include retired models")
+    models.add_argument(
+        "--all", action="store_true", help="include shut-down models, with their replacements"
+    )
     return parser
 
 
@@ -298,19 +300,36 @@ def _print_cost(job: Job) -> None:
 
 
 def _list_models(args: argparse.Namespace) -> int:
-    for spec in known_models(include_retired=args.all):
-        flags = ", ".join(sorted(spec.endpoints))
-        retired = "  (retired)" if spec.retired else ""
-        print(f"{spec.id:36} {spec.size_rule.kind:5} sizes  {flags}{retired}")
-    try:
-        from .setup import make_runner
+    """The catalogue as it stands today, the account's list first where it can be had:
+    live models, those ending soon marked, shut-down ones marked with their replacement."""
+    from .lifecycle import AccountLifecycle, lifecycle
+    from .setup import make_runner
 
-        account = make_runner(base_url=args.base_url).client.list_models()
+    account_ids: list[str] | None = None
+    dates = None
+    try:
+        runner = make_runner(base_url=args.base_url)
+        cache = runner.account or AccountLifecycle(None)
+        if cache.refresh(runner.client):
+            dates = cache.dates()
+            account_ids = sorted(dates or ())
     except ImagesError as exc:
         print(f"(the account's list is not available: {exc})", file=sys.stderr)
-        return EXIT_OK
-    images = [m for m in account if "image" in m or m.startswith("dall-e")]
-    print("\naccount models for images: " + (", ".join(images) or "(none listed)"))
+    for spec in known_models():
+        standing = lifecycle(spec, account=dates)
+        if standing.status == "shut_down" and not args.all:
+            continue
+        flags = ", ".join(sorted(spec.endpoints))
+        mark = ""
+        if standing.status != "live":
+            mark = f"  ({standing.notice()})"
+        elif spec.facts == "secondary":
+            mark = "  (capabilities from secondary sources)"
+        print(f"{spec.id:36} {spec.size_rule.kind:5} sizes  {flags}{mark}")
+    if not args.all:
+        print("(shut-down models are hidden: --all lists them)")
+    if account_ids is not None:
+        print("\naccount models for images: " + (", ".join(account_ids) or "(none listed)"))
     return EXIT_OK
 
 

@@ -322,6 +322,12 @@ class ImagesClient:
     def list_models(self, cancel: CancelToken | None = None) -> list[str]:
         """Model ids the server offers (GET /models). Any failure raises: the caller then
         falls back to the catalogue."""
+        return [str(m["id"]) for m in self.list_model_entries(cancel)]
+
+    def list_model_entries(self, cancel: CancelToken | None = None) -> list[dict[str, object]]:
+        """GET /models as {"id", "shutdown_date"} entries (the date as sent: YYYY-MM-DD,
+        null or absent). Only those two keys are kept: nothing else of the server's text
+        travels further."""
         url, params = self._url("models", None)
         with _Abort(cancel) as abort:
 
@@ -341,7 +347,11 @@ class ImagesClient:
         data = self._json(body, rid).get("data") if body is not None else None
         if not isinstance(data, list):
             raise ResponseError("the model list has no 'data' array", rid)
-        return [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
+        return [
+            {"id": m["id"], "shutdown_date": m.get("shutdown_date")}
+            for m in data
+            if isinstance(m, dict) and isinstance(m.get("id"), str)
+        ]
 
     # ---- one request, start to finish -------------------------------------------------------
 

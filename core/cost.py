@@ -107,16 +107,34 @@ def _area(size: str) -> int:
     return parsed[0] * parsed[1] if parsed else price_table()["reference_pixels"]
 
 
-def _pick_quality(table: dict[str, dict[str, float]], quality: str) -> tuple[str, str, bool]:
-    """(quality in the table, note, guessed)."""
+@dataclass(frozen=True)
+class _Quality:
+    """The table's quality a request is priced as, and how its per-image band is stretched."""
+
+    name: str
+    note: str = ""
+    guess: bool = False
+    factor: float = 1.0  # times the figure
+    upper: float = 1.0  # times the upper bound; the lower bound is never lowered
+
+
+def _pick_quality(table: dict[str, dict[str, float]], quality: str) -> _Quality:
     if quality in table:
-        return quality, "", False
+        return _Quality(quality)
     dearest = max(table, key=lambda q: max(table[q].values()))
     if quality in ("", "auto"):
         chosen = price_table()["auto_quality"]
         chosen = chosen if chosen in table else dearest
-        return chosen, f"quality auto counted as {chosen}", False
-    return dearest, f"no price for quality {quality!r}: counted as {dearest}, up to twice", True
+        return _Quality(chosen, f"quality auto counted as {chosen}")
+    rule = price_table().get("quality_guesses", {}).get(quality)
+    if isinstance(rule, dict) and rule.get("like") in table:
+        # xhigh/max are unpublished: a guessed multiple of high, so a cap errs on refusing.
+        like, factor, upper = rule["like"], float(rule["factor"]), float(rule["upper"])
+        note = f"no price for quality {quality!r}: a GUESS of {factor:g} x {like}"
+        note += f", up to {upper:g} x"
+        return _Quality(like, note, True, factor, upper)
+    note = f"no price for quality {quality!r}: counted as {dearest}, up to twice"
+    return _Quality(dearest, note, True, 1.0, 2.0)
 
 
 def _input_image_tokens(pixels: float) -> int:
@@ -173,6 +191,8 @@ def estimate(
     """Estimated USD for `n` images, before the request is sent.
 
     Images: n x the table's per-image price; quality "auto" counts as high;
+    the unpublished xhigh/max as a guessed multiple of high (prices.json
+    "quality_guesses"), labelled a guess, never below high;
     "auto" size as the dearest listed size; a free size (gpt-image-2) is the
     1024x1024 price scaled by pixel area, with the band from the other sizes'
     price per pixel. Plus the prompt's text tokens (about 4 characters each),
@@ -190,14 +210,14 @@ def estimate(
         found = (table["unknown_model_guess"], table["models"][table["unknown_model_guess"]])
         notes.append(f"no price for {model!r}: priced as {found[0]}")
     name, entry = found
-    q, q_note, q_guess = _pick_quality(entry["per_image"], quality)
-    one, size_note = _per_image(entry["per_image"][q], size)
-    if q_guess:
-        one = _Band(one.usd, one.low, one.high * 2)
+    q = _pick_quality(entry["per_image"], quality)
+    one, size_note = _per_image(entry["per_image"][q.name], size)
+    one = _Band(one.usd * q.factor, one.low, one.high * q.upper)
     n = max(int(n), 1)
     total = one.scaled(n)
-    notes[:0] = [f"{name} {q} {size}: {n} x {size_note}"]
-    notes += [q_note] if q_note else []
+    notes[:0] = [f"{name} {q.name} {size}: {n} x {size_note}"]
+    notes += [q.note] if q.note else []
+    notes += [entry["per_image_note"]] if "per_image_note" in entry else []
     rates = entry.get("tokens_per_million")
     if rates:
         extra, extra_notes = _token_extras(
@@ -208,55 +228,84 @@ def estimate(
     if guessed:
         total = _Band(total.usd, total.usd * 0.5, total.high * 2)
     notes.append(f"estimate from prices as of {table['as_of']}")
-    return CostEstimate(total.usd, total.low, total.high, "; ".join(notes), guessed or q_guess)
+    return CostEstimate(total.usd, total.low, total.high, "; ".join(notes), guessed or q.guess)
+
+
+# More tokens than this in one response is junk, not a bill: the largest image
+# (~8.3 Mpx), 16 inputs and a 32000-character prompt stay far below it. The limit
+# also keeps a huge int from overflowing the float arithmetic.
+_MAX_TOKENS = 100_000_000
 
 
 def _count(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """A usable token count, or None (absent, bool, negative, fraction, string, absurd)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not (math.isfinite(value) and value.is_integer()):
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= _MAX_TOKENS:
         return None
     return value
+
+
+def _token_rates(model: str) -> dict[str, float]:
+    """The model's token rates, else the unknown-model guess's: every job gets booked."""
+    found = _entry(model)
+    rates = found[1].get("tokens_per_million") if found else None
+    if rates:
+        return dict(rates)
+    table = price_table()
+    return dict(table["models"][table["unknown_model_guess"]]["tokens_per_million"])
+
+
+def _side_usd(total: Any, details: Any, parts: dict[str, float], rest_rate: float) -> float | None:
+    """Micro-USD for one side (input or output) of a usage; None without a usable count.
+
+    Usable counts of the breakdown at their own rates, the rest of the total at
+    `rest_rate`. A junk part stays in that rest; a junk total leaves the parts.
+    """
+    counted = _count(total)
+    breakdown = details if isinstance(details, dict) else {}
+    known = [(n, parts[k]) for k in parts if (n := _count(breakdown.get(k))) is not None]
+    if counted is None and not known:
+        return None
+    usd = sum(n * rate for n, rate in known)
+    if counted is not None:
+        usd += max(counted - sum(n for n, _ in known), 0) * rest_rate
+    return usd
 
 
 def actual_cost(model: str, usage: dict[str, Any] | None) -> float | None:
     """USD for one response's `usage`, from the table's token rates; still an estimate.
 
-    None when the model has no token rates in the table (unknown models,
-    DALL-E) or `usage` is missing or malformed. Input tokens without a
-    text/image breakdown are counted at the dearer input rate, and output text
-    tokens at the text-output rate where there is one, else the image rate.
+    A model without token rates of its own (unknown, DALL-E) is charged at the
+    unknown-model guess's rates, so the spend ledger counts every job. None
+    only when `usage` is not a dict or has no usable token count; junk values
+    are skipped, never raised on. Input tokens outside the text/image breakdown
+    are counted at the dearer input rate; output text tokens at the
+    text-output rate where there is one, the rest of the output at the image rate.
     """
-    found = _entry(model)
-    if not found or not isinstance(usage, dict):
+    if not isinstance(usage, dict):
         return None
-    rates = found[1].get("tokens_per_million")
-    if not rates:
+    rates = _token_rates(model)
+    text_in, image_in, image_out = rates["text_in"], rates["image_in"], rates["image_out"]
+    into = _side_usd(
+        usage.get("input_tokens"),
+        usage.get("input_tokens_details"),
+        {"text_tokens": text_in, "image_tokens": image_in},
+        max(text_in, image_in),
+    )
+    out = _side_usd(
+        usage.get("output_tokens"),
+        usage.get("output_tokens_details"),
+        {"text_tokens": rates.get("text_out", image_out), "image_tokens": image_out},
+        image_out,
+    )
+    if into is None and out is None:
         return None
-    input_total = _count(usage.get("input_tokens", 0))
-    output_total = _count(usage.get("output_tokens", 0))
-    if input_total is None or output_total is None:
-        return None
-    usd = 0.0
-    details = usage.get("input_tokens_details")
-    if isinstance(details, dict):
-        text, image = _count(details.get("text_tokens", 0)), _count(details.get("image_tokens", 0))
-        if text is None or image is None:
-            return None
-        rest = max(input_total - text - image, 0)
-        usd += text * rates["text_in"] + image * rates["image_in"]
-        usd += rest * max(rates["text_in"], rates["image_in"])
-    else:
-        usd += input_total * max(rates["text_in"], rates["image_in"])
-    out = usage.get("output_tokens_details")
-    text_out_rate = rates.get("text_out", rates["image_out"])
-    if isinstance(out, dict):
-        text, image = _count(out.get("text_tokens", 0)), _count(out.get("image_tokens", 0))
-        if text is None or image is None:
-            return None
-        rest = max(output_total - text - image, 0)
-        usd += text * text_out_rate + (image + rest) * rates["image_out"]
-    else:
-        usd += output_total * rates["image_out"]
-    return usd / 1e6
+    return ((into or 0.0) + (out or 0.0)) / 1e6
 
 
 class SpendCapError(ImagesError):

@@ -28,10 +28,11 @@ from .cancel import CancelToken
 from .catalogue import DEFAULT_MODEL, ModelSpec, get_model
 from .client import ImagesClient, ImagesResult
 from .cost import CostEstimate, SpendTracker, actual_cost, estimate
-from .errors import CancelledError, ImagesError, ResponseError
+from .errors import CancelledError, ImagesError, ResponseError, ValidationError
 from .geometry import Bounds
 from .history import History, HistoryEntry, ResultMeta
 from .imaging import Image, ImageDecodeError, UploadImage, encode_upload
+from .lifecycle import AccountLifecycle, Lifecycle, lifecycle
 from .planning import (
     CanvasSnapshot,
     ContextOptions,
@@ -51,6 +52,7 @@ log = logging.getLogger("openai_images.jobs")
 
 STAGES = (
     "queued",
+    "notice",  # one line the artist should read (a model about to shut down); the job goes on
     "uploading",
     "rendering",
     "partial",
@@ -60,6 +62,7 @@ STAGES = (
     "cancelled",
 )
 FINAL_STAGES = ("done", "failed", "cancelled")
+ACCOUNT_WAIT_S = 5.0  # the longest a refusal waits for the account's model list
 # OpenAI's documented wording for keeping DALL-E 3 from rewriting a prompt
 # (the "Prompting" note of the DALL-E 3 guide); sent only to models that rewrite.
 AS_IS_PREFIX = (
@@ -91,6 +94,7 @@ class JobOptions:
     output_format: str | None = None
     output_compression: int | None = None
     input_fidelity: str | None = None
+    complexity: str | None = None  # None: the model's own default (never sent unless chosen)
     stream: bool = False
     partial_images: int = 2
     prompt_as_is: bool = False  # ask a model that rewrites prompts not to (AS_IS_PREFIX)
@@ -114,6 +118,7 @@ class JobResult:
     actual_cost_usd: float | None = None
     usage: list[dict[str, Any]] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 _ids = itertools.count(1)
@@ -188,11 +193,31 @@ class JobRunner:
         history: History,
         spend: SpendTracker | None = None,
         max_parallel: int = 4,
+        account: AccountLifecycle | None = None,
     ) -> None:
         self.client = client
         self.history = history
         self.spend = spend
         self.max_parallel = max_parallel
+        self.account = account  # the account's shutdown dates; None: the catalogue's only
+
+    def standing(self, spec: ModelSpec) -> Lifecycle:
+        """The model's lifecycle today, from the cached account list first.
+
+        A job never waits on GET /models: the list is refreshed where models are
+        picked (the Krita panel, `openai-images models`). Only a refusal looks again,
+        briefly, when the copy is stale: the account may still serve the model (a
+        compatible server, a longer notice), and it outranks the shipped dates."""
+        if self.account is None:
+            return lifecycle(spec)
+        standing = lifecycle(spec, account=self.account.dates())
+        if standing.alive:
+            return standing
+        fetch = self.account.refresh_in_background(self.client)
+        if fetch is not None:
+            fetch.join(ACCOUNT_WAIT_S)
+            standing = lifecycle(spec, account=self.account.dates())
+        return standing
 
     # -- recipes: what each job sends, and how its images become patches ------
     def generate_recipe(
@@ -261,14 +286,13 @@ class JobRunner:
                 input_fidelity=options.input_fidelity,
                 n=n,
                 size=_size_of(plan),
-                **_common(options),
+                **_common(options, _edit_background(options, spec, plan)),
                 **_stream_fields(spec, options),
             )
 
         def to_patch(plan: EditPlan, img: Image, index: int) -> LayerPatch:
-            return replace(
-                composite(plan, img), name=layer_name(prompt, _ordinal(index, options.n))
-            )
+            patch = composite(plan, img, keep_result_alpha=_wants_transparency(options))
+            return replace(patch, name=layer_name(prompt, _ordinal(index, options.n)))
 
         return Recipe(
             "edit", prompt, spec, options, snapshot.document_name, plan, request, to_patch, "edit"
@@ -284,12 +308,17 @@ class JobRunner:
             extra: dict[str, Any] = {}
             if prompt:
                 extra["prompt"] = _sent_prompt(prompt, spec, options)
+            if spec.variation_endpoint == "edits":  # the legacy endpoint takes none of these
+                extra.update(_common(options, _edit_background(options, spec, plan)))
+                extra.update(_stream_fields(spec, options))
+                extra["input_fidelity"] = options.input_fidelity
             return VariationRequest(
                 model=spec.id, image=_upload(plan.image), n=n, size=_size_of(plan), **extra
             )
 
         def to_patch(plan: EditPlan, img: Image, index: int) -> LayerPatch:
-            return replace(composite(plan, img), name=layer_name(title, _ordinal(index, options.n)))
+            patch = composite(plan, img, keep_result_alpha=_wants_transparency(options))
+            return replace(patch, name=layer_name(title, _ordinal(index, options.n)))
 
         return Recipe(
             "variation",
@@ -324,6 +353,7 @@ class JobRunner:
 
     def dry_run(self, recipe: Recipe) -> dict[str, Any]:
         """Plan and validate without sending: what would go over the wire, and its cost."""
+        standing = self._check_model(recipe)
         plan = recipe.plan()
         calls = self._split(recipe, plan)
         req = calls[0][1]
@@ -344,12 +374,24 @@ class JobRunner:
             "region": _region_of(plan.region),
             "estimated_cost_usd": None if est is None else round(est.usd, 4),
             "cost_basis": None if est is None else est.basis,
+            "notice": standing.notice(),
         }
+
+    def _check_model(self, recipe: Recipe) -> Lifecycle:
+        """A shut-down model is refused before anything is planned or uploaded."""
+        standing = self.standing(recipe.spec)
+        if not standing.alive:
+            raise ValidationError("model", standing.notice() or f"{recipe.spec.id} is shut down")
+        return standing
 
     # -- the worker ----------------------------------------------------------
     def _run(self, job: Job, recipe: Recipe) -> None:
         try:
             job.token.raise_if_cancelled()
+            notice = self._check_model(recipe).notice()
+            if notice:  # a model about to shut down: said once per job, then the job goes on
+                job.result.notices.append(notice)
+                job._emit(Progress("notice", notice))
             plan = recipe.plan()
             calls = self._split(recipe, plan)
             for _, req in calls:
@@ -481,13 +523,19 @@ class JobRunner:
     def _account(self, job: Job, spec: ModelSpec, result: ImagesResult) -> None:
         if result.request_id:
             job.result.request_ids.append(result.request_id)
+        cost = None
         if result.usage:
             job.result.usage.append(result.usage)
             cost = actual_cost(spec.id, result.usage)
             if cost is not None:
                 job.result.actual_cost_usd = (job.result.actual_cost_usd or 0.0) + cost
-                if self.spend is not None:
-                    self.spend.add(cost)
+        est = job.result.estimate
+        if cost is None and est is not None and result.images:
+            # No usable `usage` (DALL-E, some compatible servers): the day's ledger books
+            # the estimate's share for these images, so a daily cap still counts the job.
+            cost = est.usd * len(result.images) / max(1, job.options.n)
+        if cost is not None and self.spend is not None:
+            self.spend.add(cost)
 
 
 def _ordinal(index: int, n: int) -> int | None:
@@ -516,13 +564,33 @@ def _sent_prompt(prompt: str, spec: ModelSpec, options: JobOptions) -> str:
     return prompt
 
 
-def _common(options: JobOptions) -> dict[str, Any]:
+def _common(options: JobOptions, background: str | None = None) -> dict[str, Any]:
     return {
         "quality": options.quality,
-        "background": options.background,
+        "background": background or options.background,
         "output_format": options.output_format,
         "output_compression": options.output_compression,
+        "complexity": options.complexity,
     }
+
+
+def _wants_transparency(options: JobOptions) -> bool:
+    return options.background == "transparent"
+
+
+def _edit_background(options: JobOptions, spec: ModelSpec, plan: EditPlan) -> str | None:
+    """What an edit asks for when the artist left the background to the API: "opaque"
+    where the model takes it and everything under the selection is opaque. With
+    "auto" edits have come back partly transparent (section A); "opaque" costs the
+    same. An "alpha" fill exists to fill transparent pixels, so it asks for "opaque"
+    too. Over a selection that covers transparent pixels "auto" stays, so the model
+    may keep them clear; composite() keeps the result at least as opaque as the source."""
+    if options.background is not None or not spec.background:
+        return options.background
+    if plan.fill == "alpha":  # the transparent pixels are the ones to fill
+        return "opaque"
+    under = plan.source.pixels[..., 3][plan.soft_mask > 0]
+    return "opaque" if under.size and int(under.min()) == 255 else None
 
 
 def _stream_fields(spec: ModelSpec, options: JobOptions) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from the per-user profile folders themselves.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sys
 import tempfile
@@ -61,6 +62,13 @@ def key_file_path() -> Path:
 
 def history_dir() -> Path:
     return user_data_dir() / "history"
+
+
+def account_models_path(base_url: str) -> Path:
+    """The account's model list with its shutdown dates (ids and dates only), one file per
+    server: a compatible server may still serve what OpenAI has shut down."""
+    digest = hashlib.sha256(base_url.rstrip("/").encode("utf-8")).hexdigest()[:12]
+    return user_data_dir() / "account-models" / f"{digest}.json"
 
 
 def spend_path() -> Path:

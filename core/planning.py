@@ -283,9 +283,18 @@ def plan_generate(target: Bounds, spec: ModelSpec, size_pref: str = "auto") -> G
     return GeneratePlan(region=target, api_extent=choose_api_size(spec, target.extent, size_pref))
 
 
-def composite(plan: EditPlan, result: Image, name: str = "") -> LayerPatch:
+def composite(
+    plan: EditPlan, result: Image, name: str = "", keep_result_alpha: bool = False
+) -> LayerPatch:
     """The API's `result` as a layer over the source: scaled back to the region,
     alpha = result alpha x soft coverage / 255, cropped to what is visible.
+
+    No holes: unless the artist asked for a transparent background
+    (`keep_result_alpha`), the result is at least as opaque as the source under
+    it (fully opaque for an "alpha" fill, whose job is to fill the gaps). Edits
+    sent with background "auto" have come back with a fifth of their pixels fully
+    transparent (shared/openai-images.md, section A); multiplied in, that alpha
+    would let the old layer show through the new one.
 
     For "alpha" fills the patch is the source laid over the result wherever the
     source is not opaque: laid over the source again this reproduces it exactly,
@@ -293,6 +302,12 @@ def composite(plan: EditPlan, result: Image, name: str = "") -> LayerPatch:
     fringe (result x (255 - alpha) over alpha would leave 0.75 at alpha 0.5).
     """
     scaled = result.resize(plan.region.extent)
+    if not keep_result_alpha:
+        alpha = scaled.pixels[..., 3]
+        if plan.fill == "alpha":  # filling the layer's transparent pixels is the whole job
+            alpha[...] = 255
+        else:
+            np.maximum(alpha, plan.source.pixels[..., 3], out=alpha)
     soft = plan.soft_mask
     if plan.fill == "alpha":
         pixels = composite_over(scaled, plan.source, Point(0, 0)).pixels

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from . import paths
 from .catalogue import DEFAULT_MODEL, get_model
 from .errors import ConfigurationError
+from .lifecycle import AccountLifecycle, lifecycle, migrate_model
 from .secrets import STORES, looks_secret
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,38 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        """Read the JSON file (default: the user's settings.json); defaults if missing or bad."""
+        """Read the JSON file (default: the user's settings.json); defaults if missing or bad.
+        A saved model that has been shut down is moved to its replacement (see
+        load_with_notice, which also says so)."""
+        return cls.load_with_notice(path)[0]
+
+    @classmethod
+    def load_with_notice(cls, path: Path | None = None) -> tuple[Settings, str | None]:
+        """`load`, and the one-line notice of a migration done on this load (else None).
+
+        The migrated settings are written back, so the notice is given once: the
+        next load finds the replacement already saved. A file that cannot be
+        written still loads migrated, and says so again next time."""
+        settings = cls._read(path)
+        account = AccountLifecycle(paths.account_models_path(settings.base_url)).dates()
+        model, notice = migrate_model(settings.model, account=account)
+        if notice is None:
+            return settings, None
+        migrated = replace(settings, model=model)
+        if migrated.validate():  # the old quality or size may not suit the new model
+            defaults = cls()
+            migrated = replace(
+                migrated, quality=defaults.quality, size=defaults.size, n=defaults.n
+            )
+        log.warning("%s", notice)
+        try:
+            migrated.save(path)
+        except OSError as exc:
+            log.warning("cannot save the migrated settings (%s)", type(exc).__name__)
+        return migrated, notice
+
+    @classmethod
+    def _read(cls, path: Path | None) -> Settings:
         path = Path(path) if path else paths.settings_path()
         try:
             data = json.loads(path.read_text("utf-8"))
@@ -273,7 +305,11 @@ _RULES: dict[str, Callable[[Settings], str | None]] = {
     "max_retries": _range("max_retries", 0, 10),
     "spend_cap_job_usd": _cap("spend_cap_job_usd"),
     "spend_cap_day_usd": _cap("spend_cap_day_usd"),
-    "model": lambda s: None if s.model.strip() else "must name a model",
+    "model": lambda s: (
+        (lifecycle(s.model).notice() if not lifecycle(s.model).alive else None)
+        if s.model.strip()
+        else "must name a model"
+    ),
     "size": _model_rule("size"),
     "quality": _model_rule("quality"),
     "n": _model_rule("n"),

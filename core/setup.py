@@ -16,7 +16,8 @@ from .cost import SpendTracker
 from .errors import ConfigurationError
 from .history import History
 from .jobs import JobOptions, JobRunner
-from .paths import history_dir, spend_path
+from .lifecycle import AccountLifecycle
+from .paths import account_models_path, history_dir, spend_path
 from .planning import ContextOptions
 from .secrets import KeyStore, register_secret
 from .settings import Settings
@@ -70,7 +71,8 @@ def make_runner(
         register_secret(key)  # the logging filter masks it from now on
     config = client_config(settings, key or "dry-run", base_url)
     client = ImagesClient(config)
-    return JobRunner(client, History(history_dir()), SpendTracker(spend_path()))
+    dates = AccountLifecycle(account_models_path(config.base_url)) if key else None
+    return JobRunner(client, History(history_dir()), SpendTracker(spend_path()), account=dates)
 
 
 def job_options(settings: Settings, **over: Any) -> JobOptions:

@@ -1,6 +1,13 @@
 """The interactive parts of a run: the GimpUi.ProcedureDialog with a live cost estimate,
 and the small window that waits for the job with a Cancel button and streamed previews.
 
+The dialog follows the chosen model: the quality, complexity, fidelity and
+background values it does not take are greyed out (Gimp.Choice.set_sensitive,
+as GIMP's own file plug-ins do), the line under the arguments names a mismatch
+instead of the cost, and OK keeps the dialog open until the choices fit. A
+notice about the saved settings (a shut-down model moved to its replacement)
+is shown at the top, once.
+
 Only interactive runs import this module (it needs a display); scripts and the
 host tests never do. Everything here runs on the plug-in's main thread.
 """
@@ -13,10 +20,11 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 gi.require_version("GdkPixbuf", "2.0")
-from gi.repository import GdkPixbuf, GimpUi, GLib, Gtk  # noqa: E402
+from gi.repository import GdkPixbuf, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import arguments  # noqa: E402
 from .core.cost import estimate  # noqa: E402
+from .core.settings import Settings  # noqa: E402
 from .messages import TITLE, stage_text  # noqa: E402
 
 _UI_NAME = "openai-images"
@@ -24,8 +32,12 @@ PREVIEW_SIZE = 256
 
 
 def cost_text(procedure_name: str, get) -> str:
-    """The estimate line for the current values (`get(argument)` reads the config)."""
+    """The line under the arguments: what does not suit the model, else the estimate for
+    the current values (`get(argument)` reads the config)."""
     values = arguments.read_values(procedure_name, get)
+    problem = arguments.combination_problem(values)
+    if problem:
+        return problem
     try:
         est = estimate(
             values.model, values.quality or "auto", values.size, values.count, len(values.prompt)
@@ -37,8 +49,26 @@ def cost_text(procedure_name: str, get) -> str:
     return f"Estimated cost: ${est.usd:.2f} ({band}{guess}). Figures are estimates."
 
 
+def _follow_model(config, name: str, reset: bool) -> None:
+    """Grey out the values the chosen model does not take. On a change of the Model
+    choice (`reset`), a value it does not take goes back to "send nothing", as in the
+    Krita panel; while a custom id is typed, values stay and the line names a mismatch."""
+    present = {a.name for a in arguments.procedure_arguments(name)}
+    model = arguments.read_values(name, config.get_property).model
+    for arg_name, takes in arguments.model_takes(model).items():
+        if arg_name in present:
+            choice = Gimp.param_spec_choice_get_choice(config.find_property(arg_name))
+            for nick in choice.list_nicks():
+                choice.set_sensitive(nick, nick in takes)
+    if reset:
+        for arg_name, value in arguments.untaken_choices(
+            model, config.get_property, present
+        ).items():
+            config.set_property(arg_name, value)
+
+
 def confirm_run(procedure, config, image) -> bool:
-    """Show the procedure's dialog; True when the artist pressed OK."""
+    """Show the procedure's dialog; True when the artist pressed OK with choices that fit."""
     GimpUi.init(_UI_NAME)
     name = procedure.get_name()
     for arg in arguments.procedure_arguments(name):
@@ -47,16 +77,32 @@ def confirm_run(procedure, config, image) -> bool:
         if arg.kind == "string" and config.get_property(arg.name) is None:
             config.set_property(arg.name, "")
     dialog = GimpUi.ProcedureDialog.new(procedure, config, f"{TITLE}: {procedure.get_menu_label()}")
-    dialog.fill([a.name for a in arguments.procedure_arguments(name)])
+    dialog.fill(arguments.dialog_fields(name))
+
+    # The saved settings are migrated on this load and written back: the notice comes once.
+    _settings, notice = Settings.load_with_notice()
+    if notice:
+        top = Gtk.Label(label=f"Saved settings: {notice}.", xalign=0.0)
+        top.set_line_wrap(True)
+        dialog.get_content_area().pack_start(top, False, False, 6)
+        dialog.get_content_area().reorder_child(top, 0)
+        top.show()
 
     get = config.get_property
     label = Gtk.Label(label=cost_text(name, get), xalign=0.0)
     label.set_line_wrap(True)
     dialog.get_content_area().pack_end(label, False, False, 6)
     label.show()
+    _follow_model(config, name, reset=False)
+    config.connect("notify::model", lambda *_: _follow_model(config, name, reset=True))
+    config.connect("notify::custom-model", lambda *_: _follow_model(config, name, reset=False))
     config.connect("notify", lambda *_: label.set_text(cost_text(name, get)))
     try:
-        return bool(dialog.run())
+        while dialog.run():  # OK: go only when the model takes every choice
+            if arguments.combination_problem(arguments.read_values(name, get)) is None:
+                return True
+            label.set_text(cost_text(name, get))
+        return False
     finally:
         dialog.destroy()
 

@@ -39,12 +39,15 @@ def _key_store(settings: Settings) -> KeyStore:
 
 
 def current_settings() -> dict[str, Any]:
-    """The stored settings plus where the key comes from (masked), for reports."""
-    settings = Settings.load()
+    """The stored settings plus where the key comes from (masked), for reports; and the
+    notice when this load moved a shut-down saved model to its replacement."""
+    settings, notice = Settings.load_with_notice()
     key, source = _key_store(settings).get()
     report = settings.to_dict()
     report["key_source"] = source
     report["key"] = mask_key(key) if key else ""
+    if notice:
+        report["notice"] = notice
     return report
 
 
@@ -72,7 +75,7 @@ def edit_settings() -> bool:
     from .messages import TITLE, describe
 
     GimpUi.init("openai-images")
-    settings = Settings.load()
+    settings, notice = Settings.load_with_notice()
     window = Gtk.Dialog(title=f"{TITLE}: Settings", modal=True)
     window.add_button("_Cancel", Gtk.ResponseType.CANCEL)
     window.add_button("_OK", Gtk.ResponseType.OK)
@@ -95,7 +98,8 @@ def edit_settings() -> bool:
         grid.attach(Gtk.Label(label=label, xalign=0.0), 0, row, 1, 1)
         grid.attach(entry, 1, row, 1, 1)
         entries[name] = entry
-    error = Gtk.Label(xalign=0.0)
+    # The notice of a migrated saved model is given on this load only: show it here.
+    error = Gtk.Label(label=f"Saved settings: {notice}." if notice else "", xalign=0.0)
     grid.attach(error, 0, len(entries) + 1, 2, 1)
     window.show_all()
     try:

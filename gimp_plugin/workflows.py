@@ -50,6 +50,7 @@ def job_options(values: arguments.RunValues) -> JobOptions:
         model=values.model,
         size=values.size,
         quality=values.quality,
+        complexity=values.complexity,
         n=values.count,
         background=values.background,
         input_fidelity=values.input_fidelity,
@@ -138,6 +139,12 @@ def _report(job: Job, layers: list, values: arguments.RunValues) -> dict[str, An
 def run(
     name: str, image, drawables: list, values: arguments.RunValues, interactive: bool
 ) -> Outcome:
+    # A model and a choice that do not go together get one line before the canvas is read.
+    # The choice lists are the union over the models, and a script may pass any of them
+    # (the dialog asks the same question on OK).
+    problem = arguments.combination_problem(values)
+    if problem:
+        raise UserError(problem)
     job, anchor = _RUNS[name](image, drawables, values, interactive, _make_runner)
     running.wait(job, values.count, interactive)
     if job.error is not None and not job.result.candidates:

@@ -1,9 +1,10 @@
-"""The account's model list: GET /models off the GUI thread, and which ids the panel adds.
+"""The account's model list: GET /models off the GUI thread.
 
-`ModelListFetch` runs `client.list_models()` on a plain daemon thread that only
-stores the result; the panel's QTimer reads it on the GUI thread, so no Qt or
-Krita call happens on the worker. A failure (no key, a server without /models,
-offline) leaves `result` None and the panel keeps the catalogue's list.
+`ModelListFetch` runs `client.list_model_entries()` on a plain daemon thread
+that only stores the result; the panel's QTimer reads it on the GUI thread, so
+no Qt or Krita call happens on the worker. A failure (no key, a server without
+/models, offline) leaves `result` None and the panel keeps the catalogue's list.
+Which of the ids the panel offers is model_choices.py's question.
 Imports nothing from Qt or krita, so the adapter tests run it without either.
 """
 
@@ -11,39 +12,37 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from datetime import date
 from typing import Any
+
+from .core.lifecycle import parse_day
 
 log = logging.getLogger("openai_images.krita")
 
-ACCOUNT_MARK = " (account)"  # after the ids the catalogue does not offer in the combo box
-
-
-def is_image_model(model_id: str) -> bool:
-    """/models lists every model of the account; these are the ones the Images API takes."""
-    return "image" in model_id or model_id.startswith("dall-e")
-
-
-def account_extras(account_ids: Iterable[str], listed: Iterable[str]) -> list[str]:
-    """The account's image models that `listed` (the combo box's ids) lacks, sorted, once each."""
-    have = set(listed)
-    return sorted({m for m in account_ids if is_image_model(m) and m not in have})
-
 
 class ModelListFetch:
-    """One GET /models in flight; read `result` once `done` (None after a failure)."""
+    """One GET /models in flight; read `result` (ids) and `dates` (the account's
+    shutdown dates, which outrank the catalogue's) once `done`; None after a failure.
 
-    def __init__(self, client: Any) -> None:
+    `account` (the runner's AccountLifecycle) is given the same answer, so the jobs'
+    own check of a model's shutdown reads the list the picker was built from."""
+
+    def __init__(self, client: Any, account: Any = None) -> None:
         self.result: list[str] | None = None
+        self.dates: dict[str, date | None] | None = None
         self._done = threading.Event()
         thread = threading.Thread(
-            target=self._run, args=(client,), name="openai-images-models", daemon=True
+            target=self._run, args=(client, account), name="openai-images-models", daemon=True
         )
         thread.start()
 
-    def _run(self, client: Any) -> None:
+    def _run(self, client: Any, account: Any) -> None:
         try:
-            self.result = list(client.list_models())
+            entries = list(client.list_model_entries())
+            self.dates = {str(e["id"]): parse_day(e.get("shutdown_date")) for e in entries}
+            self.result = list(self.dates)
+            if account is not None:
+                account.store(entries)
         except Exception as exc:  # the catalogue stays: worth a log line, not a message
             log.info("the account's model list is not available: %s", type(exc).__name__)
         finally:

@@ -155,6 +155,8 @@ class ImagesDocker(DockWidget):
         self.form.advanced_toggle.toggled.connect(lambda _on: self._fill_layer_lists())
         self.prompt.textChanged.connect(self._update_cost)
         self._update_cost()
+        if self.form.settings_notice:  # the settings were just migrated: say so, once
+            self._say(f"Saved settings: {self.form.settings_notice}.")
         return page
 
     # -- Krita hooks -------------------------------------------------------------
@@ -167,17 +169,7 @@ class ImagesDocker(DockWidget):
         self._fill_layer_lists()
 
     def _fill_layer_lists(self) -> None:
-        doc = Krita.instance().activeDocument()
-        names = [] if doc is None else [n.name() for n in doc.topLevelNodes()]
-        self.form.markup.clear()
-        self.form.markup.addItem("none", None)
-        self.form.references.clear()
-        for name in names:
-            self.form.markup.addItem(name, name)
-            item = QtWidgets.QListWidgetItem(name)
-            item.setFlags(item.flags() | qenum(Qt, "ItemFlag", "ItemIsUserCheckable"))
-            item.setCheckState(qenum(Qt, "CheckState", "Unchecked"))
-            self.form.references.addItem(item)
+        self.form.fill_layer_lists(Krita.instance().activeDocument())
 
     # -- jobs --------------------------------------------------------------------
     def start_generate(self) -> None:
@@ -216,7 +208,7 @@ class ImagesDocker(DockWidget):
 
         try:
             if kind == "edit":
-                options.update(self._guide_layers(doc))
+                options.update(self.form.guide_layers(doc))
             self.job = workflow.start(
                 kind, doc, prompt, auto_apply=False, show_partials=options["stream"],
                 on_event=self._on_event, **options,
@@ -230,20 +222,6 @@ class ImagesDocker(DockWidget):
         self.progress.setRange(0, 0)  # busy until the job ends
         self.progress.setFormat("Queued")
         self._say("")
-
-    def _guide_layers(self, doc: Any) -> dict[str, Any]:
-        """The markup layer and the checked reference layers (workflow.start reads them)."""
-        nodes = {n.name(): n for n in doc.topLevelNodes()}
-        guides: dict[str, Any] = {}
-        markup = self.form.markup.currentData() if self.form.markup.isEnabled() else None
-        if markup in nodes:
-            guides["markup"] = nodes[markup]
-        checked = qenum(Qt, "CheckState", "Checked")
-        refs = [self.form.references.item(i).text() for i in range(self.form.references.count())
-                if self.form.references.item(i).checkState() == checked]
-        if refs:
-            guides["references"] = [nodes[r] for r in refs if r in nodes]
-        return guides
 
     def cancel(self) -> None:
         if self.job is not None and not self.job.finished:
@@ -356,11 +334,13 @@ class ImagesDocker(DockWidget):
         try:
             from . import workflow
 
-            client = workflow.get_runner().client
+            runner = workflow.get_runner()
         except Exception:  # no key yet: the catalogue's list is all there is
             self.form.show_account_models(None)
             return
-        self.models_fetch = ModelListFetch(client)  # a fetch still running is superseded
+        # a fetch still running is superseded; the runner's cache of shutdown dates
+        # gets the same answer, so the jobs' check and the picker agree
+        self.models_fetch = ModelListFetch(runner.client, runner.account)
         self._models_timer.start()
 
     def _collect_account_models(self) -> None:
@@ -369,7 +349,7 @@ class ImagesDocker(DockWidget):
             return
         self._models_timer.stop()
         self.models_fetch = None
-        self.form.show_account_models(fetch.result)
+        self.form.show_account_models(fetch.result, fetch.dates)
 
     # -- small things --------------------------------------------------------------
     def _say(self, text: str) -> None:
@@ -390,16 +370,7 @@ class ImagesDocker(DockWidget):
             self.recent.removeItem(self.recent.count() - 1)
 
     def _update_cost(self) -> None:
-        from .core.cost import estimate
-
-        opts = self.form.options()
-        try:
-            est = estimate(opts["model"], opts["quality"] or "auto", opts["size"], opts["n"],
-                           len(self.prompt.toPlainText()))
-        except Exception:  # an unknown size or model: no estimate rather than an error
-            est = None
-        text = f"about ${est.usd:.3f}" if est else "unknown"
-        self.cost.setText("Estimated cost: " + text)
+        self.cost.setText(self.form.cost_text(len(self.prompt.toPlainText())))
 
     def _refresh_key_notice(self) -> None:
         from .settings_dialog import has_api_key

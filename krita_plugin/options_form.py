@@ -1,20 +1,22 @@
-"""The job options of the panel: model, size, quality, count, background, advanced.
+"""The job options of the panel: model, size, quality, complexity, count, background, advanced.
 
 A plain widget that turns the user's choices into the keyword options of
 `workflow.start` (the same names the scripting module takes), and follows
-the chosen model's capabilities (qualities, n, background, streaming...).
-The model list is the catalogue's, plus the account's image models once the
-docker has fetched them (`show_account_models`, marked "(account)").
-Imports .qt, .account_models and the core catalogue; no krita.
+the chosen model's capabilities (qualities, complexity, n, background, markup,
+streaming...). The model list is the catalogue's live models, plus the
+account's image models once the docker has fetched them (`show_account_models`,
+marked "(account)"); what is offered and how it is marked is model_choices.py's.
+Imports .qt, .model_choices and the core catalogue; no krita (the docker hands
+in the document whose layers the markup and reference lists show).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .account_models import ACCOUNT_MARK, account_extras
-from .core.catalogue import DEFAULT_MODEL, get_model, known_models
-from .qt import QtCore, QtWidgets
+from . import model_choices as choices
+from .core.catalogue import DEFAULT_MODEL, get_model
+from .qt import Qt, QtCore, QtWidgets, qenum
 
 AUTO = "auto"
 SIZE_PRESETS = ("1024x1024", "1536x1024", "1024x1536", "2048x2048", "2048x1152", "3840x2160")
@@ -25,6 +27,7 @@ class OptionsForm(QtWidgets.QWidget):
     changed = QtCore.pyqtSignal()
     spend_cap_day: float | None = None  # from the settings; the core refuses jobs above them
     spend_cap_job: float | None = None
+    settings_notice: str | None = None  # a saved model moved off a shut-down one, said once
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -32,10 +35,9 @@ class OptionsForm(QtWidgets.QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         self.model = QtWidgets.QComboBox()
         self.model.setEditable(True)  # any id: an OpenAI-compatible server's own models
-        for spec in known_models():
-            self.model.addItem(spec.id, spec.id)
-        self.model.setCurrentText(DEFAULT_MODEL)
         self.account_ids: list[str] = []  # the ids added from the account's list
+        self._fill_models([], None)
+        self.select_model(DEFAULT_MODEL)
         self.refresh_models = QtWidgets.QToolButton()  # the docker connects it
         self.refresh_models.setText("↻")
         self.refresh_models.setToolTip("Fetch the account's model list again")
@@ -48,6 +50,8 @@ class OptionsForm(QtWidgets.QWidget):
         for preset in SIZE_PRESETS:
             self.size.addItem(preset, preset)
         self.quality = QtWidgets.QComboBox()
+        self.complexity = QtWidgets.QComboBox()
+        self.complexity.setToolTip("Planning effort, apart from quality (some models only)")
         self.count = QtWidgets.QSpinBox()
         self.count.setRange(1, 10)
         self.background = QtWidgets.QComboBox()
@@ -56,6 +60,7 @@ class OptionsForm(QtWidgets.QWidget):
         form.addRow("Model", model_row)
         form.addRow("Size", self.size)
         form.addRow("Quality", self.quality)
+        form.addRow("Complexity", self.complexity)
         form.addRow("Images", self.count)
         form.addRow("Background", self.background)
         self.advanced = self._advanced_group()
@@ -78,10 +83,10 @@ class OptionsForm(QtWidgets.QWidget):
         try:
             from .core.settings import Settings
 
-            s = Settings.load()
+            s, self.settings_notice = Settings.load_with_notice()
         except Exception:  # unreadable settings: the built-in defaults stay
             return
-        self.model.setCurrentText(s.model)
+        self.select_model(s.model)
         if s.size != AUTO:
             self.size.setCurrentText(s.size)
         self.quality.setCurrentIndex(max(0, self.quality.findData(s.quality)))
@@ -125,13 +130,14 @@ class OptionsForm(QtWidgets.QWidget):
 
     def _follow_model(self, model_id: str) -> None:
         spec = get_model(model_id.strip() or DEFAULT_MODEL)
-        current = self.quality.currentData()
-        self.quality.clear()
-        self.quality.addItem("default", None)
-        for q in spec.qualities:
-            self.quality.addItem(q, q)
-        index = self.quality.findData(current)
-        self.quality.setCurrentIndex(max(0, index))
+        for combo, items in ((self.quality, choices.quality_items(spec)),
+                             (self.complexity, choices.complexity_items(spec))):
+            current = combo.currentData()
+            combo.clear()
+            for label, data in items:
+                combo.addItem(label, data)
+            combo.setCurrentIndex(choices.keep_choice(items, current))
+        self.complexity.setEnabled(bool(spec.complexity))
         self.count.setMaximum(max(1, 10 if spec.streaming or spec.n_max > 1 else spec.n_max))
         self.background.setEnabled(spec.background)
         self.fidelity.setEnabled(bool(spec.input_fidelity))
@@ -140,36 +146,78 @@ class OptionsForm(QtWidgets.QWidget):
         self.as_is.setEnabled(spec.rewrites_prompt)
 
     def model_id(self) -> str:
-        """The chosen id: an item's data ("x (account)" is x), or the text typed in."""
+        """The chosen id: an item's data ("x (account)" is x), or the text typed in, marks
+        stripped (a label copied into the box, "x (ends 2026-12-16)", is x too)."""
         text = self.model.currentText()
         index = self.model.currentIndex()
         if index >= 0 and self.model.itemText(index) == text and self.model.itemData(index):
             return str(self.model.itemData(index))
-        return text.strip().removesuffix(ACCOUNT_MARK) or DEFAULT_MODEL
+        return choices.strip_marks(text) or DEFAULT_MODEL
 
-    def show_account_models(self, account_ids: list[str] | None) -> None:
-        """Add the account's image models the catalogue lacks; None (not fetched) keeps
-        the catalogue's list, with a quiet tooltip rather than an alarm."""
+    def select_model(self, model_id: str) -> None:
+        """Choose `model_id`'s item, whatever its marks; an id no item has is typed in."""
+        index = self.model.findData(model_id)
+        if index >= 0:
+            self.model.setCurrentIndex(index)
+        else:
+            self.model.setCurrentText(model_id)
+
+    def _fill_models(self, account_ids: list[str], dates: choices.AccountDates | None) -> None:
+        """The live catalogue models, then the account's extras; `dates` (the account's
+        shutdown dates) outrank the catalogue's, for both."""
+        self.model.clear()
+        for label, model_id in choices.model_items(account=dates):
+            self.model.addItem(label, model_id)
+        listed = [str(self.model.itemData(i)) for i in range(self.model.count())]
+        self.account_ids = choices.account_extras(account_ids, listed, account=dates)
+        for model_id in self.account_ids:
+            self.model.addItem(*choices.account_item(model_id, account=dates))
+
+    def show_account_models(
+        self, account_ids: list[str] | None, dates: choices.AccountDates | None = None
+    ) -> None:
+        """Rebuild the list with the account's image models and dates; None (not fetched)
+        keeps the catalogue's list, with a quiet tooltip rather than an alarm."""
         if account_ids is None:
             self.refresh_models.setToolTip(
                 "The account's model list is not available (no key yet, or the server "
                 "does not list models); the catalogue's models are shown.")
             return
         chosen = self.model_id()
-        for i in reversed(range(self.model.count())):
-            if self.model.itemData(i) in self.account_ids:
-                self.model.removeItem(i)
-        listed = [str(self.model.itemData(i)) for i in range(self.model.count())]
-        self.account_ids = account_extras(account_ids, listed)
-        for model_id in self.account_ids:
-            self.model.addItem(model_id + ACCOUNT_MARK, model_id)
-        index = self.model.findData(chosen)
-        if index >= 0:
-            self.model.setCurrentIndex(index)
-        else:
-            self.model.setCurrentText(chosen)
+        self.model.blockSignals(True)  # one model change at the end, not one per item
+        self._fill_models(account_ids, dates)
+        self.model.blockSignals(False)
+        self.select_model(chosen)
+        self._follow_model(self.model_id())
         self.refresh_models.setToolTip(
             f"{len(self.account_ids)} more model(s) from the account; click to fetch again")
+
+    def fill_layer_lists(self, document: Any) -> None:
+        """The markup and reference lists from `document`'s top-level layers (None: empty)."""
+        names = [] if document is None else [n.name() for n in document.topLevelNodes()]
+        self.markup.clear()
+        self.markup.addItem("none", None)
+        self.references.clear()
+        for name in names:
+            self.markup.addItem(name, name)
+            item = QtWidgets.QListWidgetItem(name)
+            item.setFlags(item.flags() | qenum(Qt, "ItemFlag", "ItemIsUserCheckable"))
+            item.setCheckState(qenum(Qt, "CheckState", "Unchecked"))
+            self.references.addItem(item)
+
+    def guide_layers(self, document: Any) -> dict[str, Any]:
+        """The markup layer (when the model takes one) and the checked reference layers."""
+        nodes = {n.name(): n for n in document.topLevelNodes()}
+        guides: dict[str, Any] = {}
+        markup = self.markup.currentData() if self.markup.isEnabled() else None
+        if markup in nodes:
+            guides["markup"] = nodes[markup]
+        checked = qenum(Qt, "CheckState", "Checked")
+        refs = [self.references.item(i).text() for i in range(self.references.count())
+                if self.references.item(i).checkState() == checked]
+        if refs:
+            guides["references"] = [nodes[r] for r in refs if r in nodes]
+        return guides
 
     def size_value(self) -> str:
         data = self.size.currentData()
@@ -177,6 +225,17 @@ class OptionsForm(QtWidgets.QWidget):
         if data is not None and self.size.itemText(self.size.currentIndex()) == text:
             return str(data)
         return text or AUTO
+
+    def cost_text(self, prompt_chars: int) -> str:
+        from .core.cost import estimate
+
+        opts = self.options()
+        try:
+            est = estimate(opts["model"], opts["quality"] or "auto", opts["size"], opts["n"],
+                           prompt_chars)
+        except Exception:  # an unknown size or model: no estimate rather than an error
+            est = None
+        return "Estimated cost: " + (f"about ${est.usd:.3f}" if est else "unknown")
 
     def options(self) -> dict[str, Any]:
         """Keyword options for workflow.start / the scripting functions."""
@@ -197,4 +256,6 @@ class OptionsForm(QtWidgets.QWidget):
         opts["spend_cap_job_usd"] = self.spend_cap_job
         if spec.input_fidelity and self.fidelity.currentData():
             opts["input_fidelity"] = self.fidelity.currentData()
+        if spec.complexity and self.complexity.currentData():  # "model default": none sent
+            opts["complexity"] = self.complexity.currentData()
         return opts

@@ -16,7 +16,8 @@ cancelled. The `*_async` ones return a job (attribute access falls through to
 the core Job: `done`, `cancel()`, `result`, `error`) whose results are applied
 as layers when it finishes (`job.layers`); `wait(job)` blocks the same way.
 
-Options (keywords): model, size ("auto" or "WxH"), quality, n (or count),
+Options (keywords): model, size ("auto" or "WxH"), quality, complexity (the
+models that take one; leave it out for the model's default), n (or count),
 background ("transparent"/"opaque"/"auto"), output_format, input_fidelity,
 stream (partial previews), partial_images, padding (context pixels),
 whole_image, spend_cap_job_usd, spend_cap_day_usd, visible (read the visible image instead of the

@@ -13,10 +13,12 @@ table of model rules (rules.py). Uses only the stdlib, numpy and Pillow.
         ...
         assert not server.rejected
 
-Modules: server (StandinServer, running_standin), handler (HTTP), rules (model
-table, sizes), validate (request checks), results (response bodies, usage,
-events), render (pictures), faults (injected failures), multipart, record,
-errors. CLI: `python -m standin [--port N] [--latency S] [--legacy]`.
+Modules: server (StandinServer, running_standin), handler (HTTP), intake
+(routes, request bodies), control (/_standin/ test routes), rules (model
+table, sizes), lifecycle (shutdown dates, the model list), validate (request
+checks), results (response bodies, usage, events), render (pictures), faults
+(injected failures), multipart, record, errors. CLI:
+`python -m standin [--port N] [--latency S] [--legacy] [--today YYYY-MM-DD]`.
 """
 
 from __future__ import annotations

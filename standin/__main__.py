@@ -1,4 +1,4 @@
-"""`python -m standin [--port N] [--latency S] [--legacy] [--verbose]`.
+"""`python -m standin [--port N] [--latency S] [--legacy] [--today D] [--verbose]`.
 
 Starts the stand-in on 127.0.0.1, prints its base URL on one line (for scripts
 to read), and serves until SIGINT or SIGTERM, then shuts down cleanly. A key
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per rendered image")
     parser.add_argument("--legacy", action="store_true", help="keep DALL-E and variations alive")
+    parser.add_argument(
+        "--today", metavar="YYYY-MM-DD", help="the day shutdown dates are compared with"
+    )
     parser.add_argument("--key-env", metavar="VAR", help="require the key held in this variable")
     parser.add_argument("--verbose", action="store_true", help="log request lines to stderr")
     args = parser.parse_args(argv)
@@ -35,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         legacy=args.legacy,
         api_key=api_key,
         latency=args.latency,
+        today=args.today,
         verbose=args.verbose,
     )
     stop = threading.Event()

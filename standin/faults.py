@@ -8,7 +8,8 @@ requests) or per request (`X-Standin-Fault: <name>[; key=value]...`).
 Every fault takes `should_retry=true|false`, which adds the non-standard
 `x-should-retry` header the SDKs obey over the status (shared/openai-images.md
 section 10.4). Sources for the bodies: sections 2, 8, 9 of that file.
-Pure: builds data, never touches a socket. Imports `errors` only.
+Pure: builds data, never touches a socket. Imports `errors`, and `render` for
+the share of transparent pixels seen in the field.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ApiError, invalid_api_key
+from .render import HOLE_FRACTION
 
 Params = dict[str, Any]
 
@@ -43,6 +45,7 @@ class Plan:
     garble: bool = False  # 200 with a body that is not valid JSON
     oversize_mb: float = 0.0  # replace the first image with a huge, valid PNG
     stream_error: dict[str, Any] | None = None  # an error frame in place of `completed`
+    holes: float = 0.0  # share of each edit result punched to alpha 0, whatever was asked
     headers: dict[str, str] = field(default_factory=dict)  # added to whatever is sent
 
     def replaces_answer(self, streaming: bool) -> bool:
@@ -217,6 +220,14 @@ def oversized(p: Params, request_id: str) -> Plan:
     return Plan("oversized", oversize_mb=float(p.get("megabytes", 64)))
 
 
+def holes(p: Params, request_id: str) -> Plan:
+    """A 200 edit whose images have `fraction` (default 0.217) of their pixels at alpha 0
+    even when `background=opaque` was asked, reported as asked: the holes seen in the
+    field with "auto" (section A), for testing the client's own backstop. PNG and WebP
+    results only (JPEG has no alpha); generations are left as they are."""
+    return Plan("holes", holes=float(p.get("fraction", HOLE_FRACTION)))
+
+
 def retry_true(p: Params, request_id: str) -> Plan:
     """400 with `x-should-retry: true`: the server overrides the status rule (retry a 4xx)."""
     error = ApiError(400, "The request could not be processed right now.", code=None)
@@ -245,6 +256,7 @@ FAULTS: dict[str, Callable[[Params, str], Plan]] = {
     "401": unauthorized,
     "403": unverified,
     "oversized": oversized,
+    "holes": holes,
     "should_retry_true": retry_true,
     "should_retry_false": retry_false,
 }
@@ -259,6 +271,7 @@ ALIASES = {
     "moderation": "moderation_blocked",
     "invalid_key": "401",
     "unverified": "403",
+    "transparent_holes": "holes",
     "x-should-retry-true": "should_retry_true",
     "x-should-retry-false": "should_retry_false",
 }

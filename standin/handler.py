@@ -1,11 +1,13 @@
-"""The HTTP side of the stand-in: routes, auth, request bodies, what to answer.
+"""The HTTP side of the stand-in: auth, what to answer, and how.
 
-Owns `Handler` (one instance per connection, from `http.server`). It turns a
-request into a `Submission`, records it, validates it, applies an injected
-fault, then answers: JSON, a chunked `text/event-stream`, a `/files/<id>.png`
-download for DALL-E `url` results, or an error in the real shape. The bytes
-go out through the `Wire` mixin (wire.py). The state it reads and writes
-(records, fault queue, file store, settings) lives on `StandinServer`.
+Owns `Handler` (one instance per connection, from `http.server`). It records a
+request, has it read into a `Submission` (the `Intake` mixin, intake.py),
+validates it, applies an injected fault, then answers: JSON, a chunked
+`text/event-stream`, a `/files/<id>.png` download for DALL-E `url` results,
+the model list, or an error in the real shape. The bytes go out through the
+`Wire` mixin (wire.py); /_standin/ control calls go to control.py. The state
+it reads and writes (records, fault queue, file store, lifecycle, settings)
+lives on `StandinServer`.
 
 Routes: POST /v1/images/{generations,edits,variations}; GET /v1/models[/<id>];
 GET /files/<id>.png; Azure: POST /openai/deployments/<d>/images/{generations,
@@ -15,61 +17,27 @@ edits}?api-version=... and POST /openai/v1/images/... (key in `api-key` or Beare
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import sys
 import time
 import traceback
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from io import BytesIO
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from PIL import Image
-
-from . import faults, multipart, render
+from . import control, faults, render
 from .errors import ApiError, invalid_api_key, invalid_url, missing_auth, model_not_found
-from .record import FileRecord, RequestRecord, scrub_headers
+from .intake import Intake, Route, route_of
+from .record import RequestRecord, scrub_headers
 from .results import Output, render_job, response_body, stream_events
-from .uploads import Upload, json_uploads
-from .validate import Job, Submission, validate
+from .validate import Job, validate
 from .wire import ClientGone, Wire
 
 if TYPE_CHECKING:
     from .server import StandinServer
 
-IMAGES = re.compile(r"^/(?:v1|openai/v1)/images/(generations|edits|variations)$")
-AZURE = re.compile(r"^/openai/deployments/([^/]+)/images/(generations|edits)$")
-MODELS = re.compile(r"^/v1/models(?:/([^/]+))?$")
-FILES = re.compile(r"^/files/([0-9a-f]+)\.png$")
-# Test control, for clients that cannot set a header or reach the server object (a
-# plug-in inside GIMP or Krita): queue faults, read the request log. Not recorded.
-CONTROL = "/_standin/"
 
-
-@dataclass(frozen=True)
-class Route:
-    kind: str  # images, models, files, unknown
-    endpoint: str | None = None
-    deployment: str | None = None  # Azure classic
-    azure: bool = False
-    item: str | None = None  # model id or file id
-
-
-def route_of(method: str, path: str) -> Route:
-    if method == "POST" and (m := IMAGES.match(path)):
-        return Route("images", m.group(1), azure=path.startswith("/openai/"))
-    if method == "POST" and (m := AZURE.match(path)):
-        return Route("images", m.group(2), deployment=m.group(1), azure=True)
-    if method == "GET" and (m := MODELS.match(path)):
-        return Route("models", "models", item=m.group(1))
-    if method == "GET" and (m := FILES.match(path)):
-        return Route("files", "files", item=m.group(1))
-    return Route("unknown")
-
-
-class Handler(Wire, BaseHTTPRequestHandler):
+class Handler(Intake, Wire, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx pools connections
     server_version = "standin"
     sys_version = ""
@@ -101,8 +69,8 @@ class Handler(Wire, BaseHTTPRequestHandler):
     # ------------------------------------------------------------ dispatch
 
     def _dispatch(self, method: str) -> None:
-        if self.path.startswith(CONTROL):
-            self._control(method, urlsplit(self.path).path[len(CONTROL) :])
+        if self.path.startswith(control.PREFIX):
+            self._control(method, urlsplit(self.path).path[len(control.PREFIX) :])
             return
         self.request_id = "req_" + secrets.token_hex(16)
         self.started = time.monotonic()
@@ -151,64 +119,19 @@ class Handler(Wire, BaseHTTPRequestHandler):
             self.standin._notify()
 
     def _control(self, method: str, what: str) -> None:
-        """POST /_standin/faults {"name", "count", "params"}; GET /_standin/requests."""
-        if method == "POST" and what == "faults":
-            length = int(self.headers.get("Content-Length") or 0)
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
             order = json.loads(self.rfile.read(length) or b"{}")
-            self.standin.inject(
-                order["name"], int(order.get("count", 1)), **order.get("params", {})
-            )
-            reply: Any = {"queued": self.standin.pending_faults}
-        elif method == "GET" and what == "requests":
-            reply = [
-                {
-                    "endpoint": r.endpoint,
-                    "model": r.model,
-                    "valid": r.valid,
-                    "outcome": r.outcome,
-                    "status": r.status,
-                    "fault": r.fault,
-                    "error": r.error,
-                }
-                for r in self.standin.requests
-            ]
+        except ValueError:
+            status, reply = 400, {"error": "the control body must be JSON"}
         else:
-            reply = {"error": "unknown control route"}
+            status, reply = control.answer(self.standin, method, what, order)
         body = json.dumps(reply).encode()
-        self.send_response(200 if "error" not in reply else 404)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def _read_body(self) -> bytes | None:
-        limit = self.standin.max_body_bytes
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked(limit)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > limit:
-            self.record.outcome = "rejected"
-            self.close_connection = True
-            self._send_error(
-                ApiError(413, f"Request too large: {length} bytes.", code="request_too_large")
-            )
-            return None
-        return self.rfile.read(length)
-
-    def _read_chunked(self, limit: int) -> bytes | None:
-        body = BytesIO()
-        while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return body.getvalue()
-            body.write(self.rfile.read(size))
-            self.rfile.readline()
-            if body.tell() > limit:
-                self.close_connection = True
-                self._send_error(ApiError(413, "Request too large.", code="request_too_large"))
-                return None
 
     # ------------------------------------------------------------ images
 
@@ -219,7 +142,7 @@ class Handler(Wire, BaseHTTPRequestHandler):
         try:
             job = validate(
                 self._submission(route, body),
-                legacy=self.standin.legacy,
+                alive=lambda rules: self.standin.alive(rules, azure=route.azure),
                 models=self.standin.models,
             )
             record.valid, record.stream = True, job.stream
@@ -242,90 +165,6 @@ class Handler(Wire, BaseHTTPRequestHandler):
             self._send_error(error or ApiError(500, "no job", type="server_error"))
             return
         self._serve_job(job, plan)
-
-    def _submission(self, route: Route, body: bytes) -> Submission:
-        assert route.endpoint is not None
-        if route.deployment is not None and "api-version" not in self.record.query:
-            raise ApiError(
-                400,
-                "Missing required query parameter 'api-version'.",
-                param="api-version",
-                code="missing_required_parameter",
-            )
-        content_type = self.headers.get("Content-Type", "")
-        kind = content_type.split(";")[0].strip().lower()
-        if kind == "application/json" and route.endpoint != "variations":
-            return self._json_submission(route, body)
-        if kind == "multipart/form-data" and route.endpoint != "generations":
-            return self._multipart_submission(route, body, content_type)
-        expected = "application/json" if route.endpoint == "generations" else "multipart/form-data"
-        raise ApiError(
-            400, f"Invalid Content-Type header ({content_type or 'none'}), expected {expected}."
-        )
-
-    def _json_submission(self, route: Route, body: bytes) -> Submission:
-        assert route.endpoint is not None
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise ApiError(
-                400,
-                "We could not parse the JSON body of your request. (HINT: This likely means you "
-                "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
-                "but what was sent was not valid JSON.)",
-            ) from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "The request body must be a JSON object.")
-        self.record.fields = {k: v for k, v in data.items() if k not in ("images", "mask")}
-        self._note_model(route, data.get("model"))
-        sub = Submission(route.endpoint, "json", data, [], route.deployment)
-        if route.endpoint == "edits":
-            try:
-                self.record.files = [self._file_record(u) for u in json_uploads(data)]
-            except ApiError:
-                pass  # validation will say what is wrong with them
-        return sub
-
-    def _multipart_submission(self, route: Route, body: bytes, content_type: str) -> Submission:
-        assert route.endpoint is not None
-        boundary = multipart.boundary_of(content_type)
-        if boundary is None:
-            raise ApiError(
-                400, "Invalid multipart/form-data: no boundary in the Content-Type header."
-            )
-        try:
-            parts = multipart.parse_multipart(body, boundary)
-        except multipart.MultipartError as exc:
-            raise ApiError(400, f"Invalid multipart/form-data body: {exc}.") from None
-        fields: dict[str, Any] = {}
-        uploads: list[Upload] = []
-        for part in parts:
-            self.record.part_order.append(part.name)
-            if part.is_file:
-                upload = Upload(part.name, part.filename, part.content_type, part.data)
-                uploads.append(upload)
-                self.record.files.append(self._file_record(upload))
-            else:
-                fields[part.name] = part.text()
-        self.record.fields = dict(fields)
-        self._note_model(route, fields.get("model"))
-        return Submission(route.endpoint, "multipart", fields, uploads, route.deployment)
-
-    def _note_model(self, route: Route, model: Any) -> None:
-        """The model as asked for, also for requests that fail validation."""
-        asked = route.deployment or model
-        self.record.model = asked if isinstance(asked, str) else None
-
-    @staticmethod
-    def _file_record(upload: Upload) -> FileRecord:
-        entry = FileRecord.of(upload.field, upload.filename, upload.content_type, upload.data)
-        try:
-            with Image.open(BytesIO(upload.data)) as image:  # header only, no decode
-                entry.width, entry.height = image.size
-                entry.mode, entry.format = image.mode, image.format
-        except Exception:
-            pass  # not an image: the record keeps the bytes' size and hash
-        return entry
 
     def _auth_error(self, route: Route) -> ApiError | None:
         authorization = self.headers.get("Authorization", "").strip()
@@ -359,7 +198,10 @@ class Handler(Wire, BaseHTTPRequestHandler):
     def _serve_job(self, job: Job, plan: faults.Plan | None) -> None:
         plan = plan or faults.Plan("none")
         self._pause(plan.delay)
-        outputs = render_job(job)
+        holes = plan.holes or self.standin.forced_holes
+        # Called without the argument when there are no holes to force, so a
+        # one-argument stand-in for render_job (bench/quick_standin.py) still fits.
+        outputs = render_job(job, holes) if holes else render_job(job)
         if plan.oversize_mb:
             outputs[0] = Output(render.noise_png(plan.oversize_mb), outputs[0].partials)
         latency = self.standin.latency * job.n

@@ -12,6 +12,9 @@ model, size, image index), so the same request gives the same bytes.
   through its own mask will see the drift (that is what the tests look for).
 - edit without a mask, and variations: the whole image is re-coloured and
   mixed with the pattern, keeping its layout.
+- holes: a few blobs of fully transparent pixels (RGB kept) punched into an
+  edit result, inside the edited area first, as GPT edits with background
+  "auto" have come back (shared/openai-images.md section A).
 - partials: the final image blurred less and less.
 
 Imports numpy and Pillow only.
@@ -28,6 +31,9 @@ from PIL import Image, ImageFilter
 PATTERN_EDGE = 384  # the pattern is drawn at this size, then scaled: cheap at 4K
 TILE = (263, 257)  # perturbation tile (coprime sides, so no visible grid)
 DRIFT_UP = np.array([0.75, 0.5, 0.25])  # chance of +delta per channel: a small warm shift
+# Section A: one real inpaint with background "auto" had 21.7 % of its pixels at alpha 0.
+HOLE_FRACTION = 0.217
+HOLE_GRID = 5  # a smooth field from 5x5 random values: its top fifth is a few blobs
 
 
 def seed_of(*parts: object) -> int:
@@ -128,6 +134,33 @@ def perturb(seed: int, rgb: np.ndarray) -> np.ndarray:
     # Reflect at the ends of the range, so no pixel is left unchanged by clipping.
     moved = np.where((moved < 0) | (moved > 255), values - delta, moved)
     return moved.astype(np.uint8)
+
+
+def punch_holes(
+    seed: int, image: Image.Image, region: Image.Image | None, fraction: float = HOLE_FRACTION
+) -> Image.Image:
+    """`image` as RGBA with round(`fraction` of its pixels) at alpha 0, its RGB kept.
+
+    The holes are the highest points of a smooth seeded field, so they form a few
+    blobs. `region` (L, 255 = edited; None = the whole image) ranks first, so the
+    blobs sit inside the edited area and spill outside only when it is too small
+    to hold them all: the count stays the one seen in the field.
+    """
+    rgba = np.array(image.convert("RGBA"))
+    height, width = rgba.shape[:2]
+    count = min(round(fraction * width * height), width * height)
+    if count <= 0:
+        return Image.fromarray(rgba)
+    rng = np.random.default_rng(seed ^ 0x401E5)
+    coarse = Image.fromarray(rng.random((HOLE_GRID, HOLE_GRID)).astype(np.float32), mode="F")
+    score = np.asarray(coarse.resize((width, height), Image.Resampling.BICUBIC), np.float32)
+    if region is not None:
+        inside = np.asarray(region.resize((width, height), Image.Resampling.NEAREST)) > 0
+        score = score + np.where(inside, 4.0, 0.0).astype(np.float32)  # above any field value
+    holes = np.zeros(width * height, bool)
+    holes[np.argpartition(-score.ravel(), count - 1)[:count]] = True
+    rgba[..., 3][holes.reshape(height, width)] = 0
+    return Image.fromarray(rgba)
 
 
 def _recolour(seed: int, rgb: np.ndarray) -> np.ndarray:

@@ -38,11 +38,13 @@ class Output:
     partials: tuple[bytes, ...]
 
 
-def render_job(job: Job) -> list[Output]:
+def render_job(job: Job, forced_holes: float = 0.0) -> list[Output]:
+    """Every image of `job`, encoded. `forced_holes` > 0: punch that fraction of
+    transparent pixels into every edit result, whatever background was asked."""
     outputs = []
     fmt = job.output_format if job.rules.gpt else "png"
     for index in range(job.n):
-        picture = _picture(job, index)
+        picture = _picture(job, index, forced_holes)
         previews = render.partials(picture, job.partial_images) if job.stream else []
         outputs.append(
             Output(
@@ -55,19 +57,35 @@ def render_job(job: Job) -> list[Output]:
 
 def seed_for(job: Job, index: int) -> int:
     inputs = [hashlib.sha256(i.upload.data).hexdigest()[:16] for i in job.images]
+    if job.endpoint != "generations":
+        # "auto" and "opaque" edits differ (holes), so they must not share a seed:
+        # bench/quick_standin.py memoises pictures by seed. Generations keep theirs.
+        inputs.append(job.background_asked)
     return render.seed_of(
         job.endpoint, job.model, job.prompt, job.size, job.background, index, *inputs
     )
 
 
-def _picture(job: Job, index: int) -> Image.Image:
+def _picture(job: Job, index: int, forced_holes: float) -> Image.Image:
     seed = seed_for(job, index)
     transparent = job.background == "transparent"
     if job.endpoint == "generations":
         return render.generate(seed, job.width, job.height, transparent)
-    return render.edit(
-        seed, job.images[0].image, job.width, job.height, edit_region(job), transparent
-    )
+    region = edit_region(job)
+    picture = render.edit(seed, job.images[0].image, job.width, job.height, region, transparent)
+    fraction = forced_holes or hole_fraction(job)
+    if fraction and job.output_format in ("png", "webp"):  # JPEG has no alpha to punch
+        picture = render.punch_holes(seed, picture, region, fraction)
+    return picture
+
+
+def hole_fraction(job: Job) -> float:
+    """Holes in a GPT edit unless `opaque` was asked: with "auto" (or nothing) a real
+    edit came back a fifth transparent (section A), so clients must ask for opaque
+    or cope; with "transparent" the holes are transparency that was asked for."""
+    if job.endpoint != "edits" or not job.rules.gpt or job.background_asked == "opaque":
+        return 0.0
+    return render.HOLE_FRACTION
 
 
 def edit_region(job: Job) -> Image.Image | None:

@@ -1,8 +1,10 @@
 """The stand-in's own table of per-model rules, read from the published contract.
 
-Owns `ModelRules`, `FreeSize`, the `MODELS` table and the size maths (checking a
-requested size, choosing a size for "auto"). Sources: shared/openai-images.md
-section A (SDK 3.51.0, which wins), sections 3 to 6, and the spec schemas
+Owns `ModelRules`, `FreeSize`, the `MODELS` table with each model's shutdown
+date, and the size maths (checking a requested size, choosing a size for
+"auto"). Whether a model is alive on a given day is lifecycle.py's question.
+Sources: shared/openai-images.md section A (the state on 2026-12-02, which
+wins), sections 3 to 6, and the spec schemas
 `CreateImageRequest`, `CreateImageEditRequest`, `CreateImageVariationRequest`.
 
 This table is deliberately independent of core/catalogue.py and core/models.json:
@@ -15,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from .errors import ApiError, invalid_value
 
@@ -48,7 +51,7 @@ class ModelRules:
     id: str
     family: str  # "gpt-image" or "dall-e"
     endpoints: frozenset[str] = frozenset({"generations", "edits"})
-    retired: bool = False
+    shutdown: date | None = None  # OpenAI's: the first day the model answers 404
     prompt_max: int = 32000
     n_max: int = 10
     sizes: tuple[str, ...] = STANDARD_SIZES
@@ -78,6 +81,10 @@ def _gpt(model_id: str, **changes: object) -> ModelRules:
 _FREE = FreeSize()
 _QUALITIES_25 = ("low", "medium", "high", "xhigh", "max", "auto")
 _COMPLEXITY = ("low", "medium", "high")
+# Section A: shut down on OpenAI on these days (deprecations page).
+DALLE_GONE = date(2026, 5, 12)
+GPT_IMAGE_1_GONE = date(2026, 10, 23)
+GPT_IMAGE_15_GONE = date(2026, 12, 1)
 
 
 def _build_table() -> dict[str, ModelRules]:
@@ -86,9 +93,12 @@ def _build_table() -> dict[str, ModelRules]:
         # given the same rule (nothing says they take it).
         _gpt("gpt-image-2", free_size=_FREE),
         _gpt("gpt-image-2-2026-04-21", free_size=_FREE),
-        # Section A: markup and xhigh/max are stated for GPT Image 2.5 only.
+        # Section A: markup and xhigh/max for 2.5 (SDK) and 2.6 (secondary sources);
+        # `complexity` only for 2.6, as the one source that says which models take
+        # it names 2.6 alone: a 2.5 request with it is refused, so a client that
+        # sends it where the catalogue does not say so is caught.
         *(
-            _gpt(i, free_size=_FREE, markup=True, qualities=_QUALITIES_25, complexity=_COMPLEXITY)
+            _gpt(i, free_size=_FREE, markup=True, qualities=_QUALITIES_25)
             for i in (
                 "gpt-image-2.5-sunburst",
                 "gpt-image-2.5-sunburst-2026-09-08",
@@ -97,21 +107,27 @@ def _build_table() -> dict[str, ModelRules]:
             )
         ),
         *(
-            _gpt(i, free_size=_FREE, complexity=_COMPLEXITY)
+            _gpt(i, free_size=_FREE, markup=True, qualities=_QUALITIES_25, complexity=_COMPLEXITY)
             for i in ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare")
         ),
-        _gpt("gpt-image-1.5", input_fidelity=("high", "low")),
+        _gpt("gpt-image-1.5", shutdown=GPT_IMAGE_15_GONE, input_fidelity=("high", "low")),
+        _gpt(
+            "gpt-image-1.5-2025-12-16", shutdown=GPT_IMAGE_15_GONE, input_fidelity=("high", "low")
+        ),
         # The spec lists chatgpt-image-latest for edits only.
         _gpt(
-            "chatgpt-image-latest", endpoints=frozenset({"edits"}), input_fidelity=("high", "low")
+            "chatgpt-image-latest",
+            endpoints=frozenset({"edits"}),
+            shutdown=GPT_IMAGE_15_GONE,
+            input_fidelity=("high", "low"),
         ),
-        _gpt("gpt-image-1-mini", input_fidelity=("low",)),
-        _gpt("gpt-image-1", retired=True, input_fidelity=("high", "low")),
+        _gpt("gpt-image-1-mini", shutdown=GPT_IMAGE_15_GONE, input_fidelity=("low",)),
+        _gpt("gpt-image-1", shutdown=GPT_IMAGE_1_GONE, input_fidelity=("high", "low")),
         ModelRules(
             id="dall-e-3",
             family="dall-e",
             endpoints=frozenset({"generations"}),
-            retired=True,
+            shutdown=DALLE_GONE,
             prompt_max=4000,
             n_max=1,
             sizes=("1024x1024", "1792x1024", "1024x1792"),
@@ -124,7 +140,7 @@ def _build_table() -> dict[str, ModelRules]:
             id="dall-e-2",
             family="dall-e",
             endpoints=frozenset({"generations", "edits", "variations"}),
-            retired=True,
+            shutdown=DALLE_GONE,
             prompt_max=1000,
             sizes=("256x256", "512x512", "1024x1024"),
             auto_size=False,
@@ -140,8 +156,20 @@ def _build_table() -> dict[str, ModelRules]:
 
 MODELS: dict[str, ModelRules] = _build_table()
 
+# Section A: Azure retires gpt-image-1.5 later than OpenAI does. Azure names the
+# model version 2025-12-16, so the dated id follows it.
+AZURE_SHUTDOWN = {
+    "gpt-image-1.5": date(2026, 12, 16),
+    "gpt-image-1.5-2025-12-16": date(2026, 12, 16),
+}
+
 # Spec defaults when `model` is absent. Generations: dall-e-2 "unless a parameter
 # specific to the GPT image models is used" (then gpt-image-1); edits: gpt-image-1.5.
+# All three are shut down on OpenAI now, and the stand-in keeps them as the
+# defaults rather than picking gpt-image-2: nothing published says OpenAI moved
+# the default, the SDK still documents these, and a 404 naming the shut-down
+# model makes a client that forgot to send `model` fail loudly in tests instead
+# of silently getting a model it never chose. (Legacy servers still serve them.)
 DEFAULT_MODEL = {"generations": "dall-e-2", "edits": "gpt-image-1.5", "variations": "dall-e-2"}
 GPT_ONLY_GENERATION_FIELDS = (
     "background",

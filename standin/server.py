@@ -1,9 +1,12 @@
 """`StandinServer`: a local stand-in for the OpenAI Images API, on 127.0.0.1.
 
 Owns the server's state and its public API: start/stop, the request log
-(`requests`, `rejected`), the fault queue (`inject`), the store behind DALL-E
-`url` results, and `running_standin`. The HTTP work is in handler.py, the
-rules in rules.py/validate.py, pictures in render.py/results.py.
+(`requests`, `rejected`), the fault queue (`inject`), the lifecycle (`today`,
+`set_shutdown_date`: which models answer and what `/v1/models` reports),
+forced transparent holes in edits (`forced_holes`), the store behind DALL-E
+`url` results, and `running_standin`. The HTTP work is in handler.py and
+intake.py, test control routes in control.py, the rules in rules.py,
+lifecycle.py and validate.py, pictures in render.py/results.py.
 
 A development and test tool, not shipped in the plug-in bundles. It imports
 nothing from core/ on purpose: it checks the client, so it keeps its own
@@ -21,11 +24,13 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from http.server import ThreadingHTTPServer
 from typing import Any
 
 from . import faults, rules
 from .handler import Handler
+from .lifecycle import Lifecycle, parse_date
 from .record import RequestRecord
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -47,11 +52,16 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class StandinServer:
-    """The stand-in. `legacy=True` keeps the retired models (DALL-E, gpt-image-1) and
-    `/images/variations` alive, like an OpenAI-compatible server that still has them.
+    """The stand-in. By default it follows OpenAI's lifecycle on `today` (the machine's
+    date unless pinned): a model past its shutdown date answers 404 `model_not_found`
+    and leaves `/v1/models`. `legacy=True` keeps every model (DALL-E, gpt-image-1,
+    gpt-image-1.5, ...) and `/images/variations` alive with no shutdown date, like an
+    OpenAI-compatible server that still has them.
 
     `latency` is seconds per rendered image (n=4 takes four times as long), spread
     over the events when streaming. `api_key=None` accepts any non-empty key.
+    `forced_holes` > 0 punches that share of alpha-0 pixels into every edit result,
+    even when `background=opaque` was asked (the client's backstop is then tested).
     """
 
     def __init__(
@@ -63,6 +73,8 @@ class StandinServer:
         latency: float = 0.0,
         *,
         models: Mapping[str, rules.ModelRules] | None = None,
+        today: date | str | None = None,
+        forced_holes: float = 0.0,
         verbose: bool = False,
         max_body_bytes: int = 900 * MIB,
         url_ttl: float = 3600.0,
@@ -73,6 +85,9 @@ class StandinServer:
         self.legacy = legacy
         self.latency = float(latency)
         self.models: Mapping[str, rules.ModelRules] = dict(models or rules.MODELS)
+        self.lifecycle = Lifecycle()
+        self.lifecycle.pinned_today = parse_date(today)
+        self.forced_holes = float(forced_holes)
         self.verbose = verbose
         self.max_body_bytes = max_body_bytes
         self.url_ttl = url_ttl
@@ -214,19 +229,50 @@ class StandinServer:
                 name, params = self._faults.popleft()
         return faults.make_plan(name, params, request_id)
 
-    # ------------------------------------------------------------ auth, models, files
+    # ------------------------------------------------------------ auth
 
     def _key_matches(self, key: str) -> bool:
         if self._api_key is None:
             return True
         return hmac.compare_digest(key.encode(), self._api_key.encode())
 
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def today(self) -> date:
+        """The day shutdown dates are compared with; set a date to pin it, None to follow
+        the machine's clock."""
+        return self.lifecycle.today()
+
+    @today.setter
+    def today(self, value: date | str | None) -> None:
+        self.lifecycle.pinned_today = parse_date(value)
+
+    def set_shutdown_date(self, model: str, value: date | str | None) -> None:
+        """Make the account report `value` (`YYYY-MM-DD` or None) as `model`'s
+        `shutdown_date`, and serve it by that date: this outranks the shipped table and
+        legacy mode, as an account's own list outranks a client's catalogue. A past
+        date therefore drops the model (404, unlisted); a future one lists it."""
+        if model not in self.models:
+            raise KeyError(f"the stand-in has no model {model!r}")
+        self.lifecycle.set_shutdown_date(model, value)
+
+    def clear_shutdown_dates(self) -> None:
+        self.lifecycle.clear()
+
+    @property
+    def shutdown_dates(self) -> dict[str, str | None]:
+        """The dates set by `set_shutdown_date`, as `YYYY-MM-DD` or None."""
+        return self.lifecycle.overrides
+
+    def alive(self, model: rules.ModelRules, *, azure: bool = False) -> bool:
+        """Whether `model` still answers here today (Azure routes go by Azure's dates)."""
+        return self.lifecycle.alive(model, legacy=self.legacy, azure=azure)
+
     def _visible_models(self) -> list[dict[str, Any]]:
-        return [
-            {"id": m.id, "object": "model", "created": 1_700_000_000, "owned_by": "system"}
-            for m in self.models.values()
-            if self.legacy or not m.retired
-        ]
+        return self.lifecycle.listing(list(self.models.values()), legacy=self.legacy)
+
+    # ------------------------------------------------------------ files
 
     def _store_file(self, data: bytes) -> str:
         """Keep a DALL-E `url` result and return its address (valid for `url_ttl`)."""

@@ -11,7 +11,7 @@ Imports `errors`, `rules`, `uploads`; no HTTP.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +92,8 @@ class Job:
     width: int
     height: int
     quality: str  # as reported back: "auto" is resolved
-    background: str  # "transparent" or "opaque"
+    background: str  # as reported back: "transparent" or "opaque" ("auto" reads opaque)
+    background_asked: str  # "auto" (also when absent), "opaque" or "transparent"
     output_format: str
     compression: int
     stream: bool
@@ -116,17 +117,23 @@ class Job:
 
 
 def validate(
-    sub: Submission, *, legacy: bool, models: Mapping[str, R.ModelRules] | None = None
+    sub: Submission,
+    *,
+    alive: Callable[[R.ModelRules], bool],
+    models: Mapping[str, R.ModelRules] | None = None,
 ) -> Job:
+    """The job, or the first `ApiError`. `alive` says whether a model still answers
+    on this server today (lifecycle.py); a model that does not is "not found"."""
     table = R.MODELS if models is None else models
     values = _typed_fields(sub)
-    rules, defaulted = _resolve_model(sub, values, legacy, table)
+    rules, defaulted = _resolve_model(sub, values, alive, table)
     _refuse_foreign_fields(sub, values, rules)
     prompt = _check_prompt(sub.endpoint, values, rules)
     n = _check_int(values, "n", 1, 1, rules.n_max)
     quality = _check_enum(values, "quality", rules.qualities, "auto" if rules.gpt else "standard")
     output_format = _check_enum(values, "output_format", OUTPUT_FORMATS, "png")
     background = _check_background(values, output_format)
+    background_asked = str(values.get("background", "auto"))
     compression = _check_compression(values, output_format)
     stream = bool(values.get("stream", False))
     partial_images = _check_int(values, "partial_images", 0, 0, 3)
@@ -151,6 +158,7 @@ def validate(
         height=height,
         quality="high" if quality == "auto" else quality,
         background=background,
+        background_asked=background_asked,
         output_format=output_format,
         compression=compression,
         stream=stream,
@@ -225,7 +233,7 @@ def _type_words(kind: type) -> str:
 def _resolve_model(
     sub: Submission,
     values: dict[str, Any],
-    legacy: bool,
+    alive: Callable[[R.ModelRules], bool],
     table: Mapping[str, R.ModelRules],
 ) -> tuple[R.ModelRules, bool]:
     defaulted = False
@@ -241,10 +249,12 @@ def _resolve_model(
         if sub.endpoint == "generations" and any(f in values for f in R.GPT_ONLY_GENERATION_FIELDS):
             model_id = "gpt-image-1"
     rules = table.get(model_id)
-    if rules is None or (rules.retired and not legacy):
+    if rules is None or not alive(rules):
+        # A shut-down model answers exactly as one that never existed (section 1).
+        # Without `model`, this is also what the shut-down spec default answers.
         raise model_not_found(model_id)
     if sub.endpoint not in rules.endpoints:
-        able = [m for m, r in table.items() if sub.endpoint in r.endpoints]
+        able = [m for m, r in table.items() if sub.endpoint in r.endpoints and alive(r)]
         raise invalid_value("model", model_id, able)
     if sub.endpoint == "edits" and sub.encoding == "json" and not rules.gpt:
         raise ApiError(

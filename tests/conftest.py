@@ -40,3 +40,14 @@ def api_env(standin, user_dirs, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", standin.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     return standin
+
+
+def compatible_server_account(*models: str):
+    """The account's model list of a compatible server that still serves `models`
+    (the legacy stand-in's dall-e-2 and dall-e-3), as the runner would have cached it:
+    listed without a shutdown date, they outrank the catalogue's OpenAI dates."""
+    from core.lifecycle import AccountLifecycle
+
+    account = AccountLifecycle(None)
+    account.store([{"id": m, "shutdown_date": None} for m in models or ("dall-e-2", "dall-e-3")])
+    return account

@@ -2,28 +2,33 @@
 
 import pytest
 
-from core.catalogue import DEFAULT_MODEL, get_model, known_models, parse_size
+from core.catalogue import get_model, known_models, parse_size
 
 SECTION_A_IDS = [
     "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",
     "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare", "gpt-image-2.5-flare-2026-09-08",
     "gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-1.5", "gpt-image-1-mini",
-    "chatgpt-image-latest", "gpt-image-1", "dall-e-2", "dall-e-3",
+    "chatgpt-image-latest", "gpt-image-1", "dall-e-2", "dall-e-3", "gpt-image-1.5-2025-12-16",
 ]
 
 
 def test_every_model_of_the_contract_is_known():
-    ids = {m.id for m in known_models(include_retired=True)}
+    ids = {m.id for m in known_models()}
     assert set(SECTION_A_IDS) <= ids
     assert all(get_model(i).known for i in SECTION_A_IDS)
 
 
-def test_retired_models_are_kept_but_not_listed_as_live():
-    live = {m.id for m in known_models()}
-    for retired in ("dall-e-2", "dall-e-3", "gpt-image-1"):
-        assert get_model(retired).retired
-        assert retired not in live
-    assert DEFAULT_MODEL in live
+def test_images_2_6_has_what_it_came_with():
+    for model in ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare"):
+        spec = get_model(model)
+        assert {"xhigh", "max"} <= set(spec.qualities)
+        assert spec.markup and spec.complexity == ("low", "medium", "high")
+        assert spec.size_rule.kind == "free" and spec.facts == "secondary" and spec.recommended
+    # complexity is stated for 2.6 only (section A): 2.5 keeps xhigh/max and markup
+    spec = get_model("gpt-image-2.5-flare")
+    assert spec.complexity == () and spec.markup and "max" in spec.qualities
+    gpt2 = get_model("gpt-image-2")
+    assert gpt2.complexity == () and "xhigh" not in gpt2.qualities
 
 
 def test_unknown_model_gets_a_conservative_entry_under_its_own_name():

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 from datetime import date
 
 import pytest
 
+from core.catalogue import get_model
 from core.cost import (
     CostEstimate,
     SpendCapError,
     SpendTracker,
+    _entry,
     actual_cost,
     estimate,
     price_table,
 )
 from core.errors import ImagesError
+from core.lifecycle import live_models
 
 TABLE_CELLS = [
     (model, quality, size, price)
@@ -79,16 +83,89 @@ def test_snapshots_and_aliases_use_their_base_prices():
 
 
 def test_unpriced_model_gets_a_labelled_guess():
-    est = estimate("gpt-image-2.5-flare", "high", "1024x1024")
+    est = estimate("gpt-image-9-preview", "high", "1024x1024")
     assert est.guess
-    assert "gpt-image-2.5-flare" in est.basis
+    assert "gpt-image-9-preview" in est.basis
     assert est.usd == pytest.approx(0.211)
     assert est.low < est.usd < est.high
 
 
 def test_unpriced_quality_is_a_guess_counted_as_the_dearest():
-    est = estimate("gpt-image-2", "xhigh", "1024x1024")
+    est = estimate("gpt-image-2", "ultra", "1024x1024")
     assert est.guess and est.usd == pytest.approx(0.211) and est.high == pytest.approx(0.422)
+
+
+# Section A: 2.5 and 2.6 take xhigh and max, whose prices are unpublished.
+XHIGH_MODELS = [s.id for s in live_models() if "xhigh" in s.qualities]
+
+
+def test_the_models_with_xhigh_include_2_5_and_2_6():
+    assert {"gpt-image-2.5-flare", "gpt-image-2.6-flare", "gpt-image-2.6-sunburst"} <= set(
+        XHIGH_MODELS
+    )
+
+
+@pytest.mark.parametrize("model", XHIGH_MODELS)
+@pytest.mark.parametrize("quality", ["xhigh", "max"])
+@pytest.mark.parametrize("size", ["1024x1024", "1536x1024", "2048x1152", "auto"])
+def test_xhigh_and_max_are_a_labelled_guess_never_below_high(model, quality, size):
+    high = estimate(model, "high", size, n=2, prompt_chars=400)
+    est = estimate(model, quality, size, n=2, prompt_chars=400)
+    assert est.guess and "guess" in est.basis.lower()
+    assert est.usd > high.usd and est.low >= high.low and est.high > high.high
+    assert est.low <= est.usd <= est.high
+
+
+def test_xhigh_and_max_are_the_documented_multiples_of_high():
+    guesses = price_table()["quality_guesses"]
+    high = estimate("gpt-image-2.6-flare", "high", "1024x1024").usd
+    for quality in ("xhigh", "max"):
+        est = estimate("gpt-image-2.6-flare", quality, "1024x1024")
+        assert est.usd == pytest.approx(guesses[quality]["factor"] * high)
+        assert est.low == pytest.approx(high)
+        assert est.high == pytest.approx(guesses[quality]["upper"] * high)
+    assert (
+        estimate("gpt-image-2.6-flare", "max", "1024x1024").usd
+        > estimate("gpt-image-2.6-flare", "xhigh", "1024x1024").usd
+    )
+
+
+LIVE = [s.id for s in live_models()]
+SECTION_A_RATES = {
+    "text_in": 5.0,
+    "text_in_cached": 1.25,
+    "image_in": 8.0,
+    "image_in_cached": 2.0,
+    "image_out": 30.0,
+}
+TYPICAL_USAGE = {
+    "input_tokens": 60,
+    "output_tokens": 4160,
+    "total_tokens": 4220,
+    "input_tokens_details": {"text_tokens": 20, "image_tokens": 40},
+}
+
+
+def test_the_live_models_include_the_default_and_2_6():
+    assert {"gpt-image-2", "gpt-image-2.6-flare", "gpt-image-2.6-sunburst"} <= set(LIVE)
+
+
+@pytest.mark.parametrize("model", LIVE)
+def test_every_live_model_has_its_own_price_entry(model):
+    found = _entry(model)
+    assert found is not None, f"{model} would be priced as the unknown-model guess"
+    name, entry = found
+    # Its own entry, or (a dated snapshot) its base model's: never the unknown-model guess.
+    assert name in (model, get_model(model).snapshot_of)
+    assert entry["tokens_per_million"] == SECTION_A_RATES
+    est = estimate(model, "high", "1024x1024")
+    assert not est.guess and "no price" not in est.basis
+
+
+@pytest.mark.parametrize("model", LIVE)
+def test_every_live_model_books_a_cost_from_usage(model):
+    expected = (20 * 5.0 + 40 * 8.0 + 4160 * 30.0) / 1e6
+    assert actual_cost(model, TYPICAL_USAGE) == pytest.approx(expected)
 
 
 def test_prompt_text_adds_text_input_tokens():
@@ -156,23 +233,81 @@ def test_token_rates_reproduce_the_per_image_table(model, tokens, table_price):
     assert actual_cost(model, usage) == pytest.approx(table_price, abs=0.001)
 
 
+@pytest.mark.parametrize("model", ["gpt-image-9-preview", "dall-e-3"])
+def test_a_model_without_token_rates_books_usage_at_the_guess_rates(model):
+    # Without this the ledger never counts the job, and a daily cap protects nobody.
+    expected = (20 * 5.0 + 40 * 8.0 + 4160 * 30.0) / 1e6
+    assert actual_cost(model, TYPICAL_USAGE) == pytest.approx(expected)
+
+
+JUNK = [True, False, -5, "5", 1.5, float("nan"), float("inf"), 10**400, 1e300, None, [3], {}]
+
+
 @pytest.mark.parametrize(
-    ("model", "usage"),
+    "usage",
     [
-        ("dall-e-3", {"input_tokens": 1, "output_tokens": 1}),
-        ("gpt-image-2.5-flare", {"input_tokens": 1, "output_tokens": 1}),
-        ("gpt-image-2", None),
-        ("gpt-image-2", {"input_tokens": -5, "output_tokens": 1}),
-        ("gpt-image-2", {"input_tokens": "5", "output_tokens": 1}),
-        ("gpt-image-2", {"input_tokens": True, "output_tokens": 1}),
-        (
-            "gpt-image-2",
-            {"input_tokens": 5, "output_tokens": 1, "input_tokens_details": {"text_tokens": 1.5}},
-        ),
+        None,
+        "usage",
+        [],
+        {},
+        {"total_tokens": 7},
+        *({"input_tokens": junk, "output_tokens": junk} for junk in JUNK),
+        {"input_tokens": "5", "input_tokens_details": {"text_tokens": -1, "image_tokens": True}},
+        {"output_tokens": 10**400, "output_tokens_details": "lots"},
     ],
 )
-def test_actual_cost_is_none_when_it_cannot_be_known(model, usage):
-    assert actual_cost(model, usage) is None
+def test_actual_cost_is_none_without_a_usable_count(usage):
+    assert actual_cost("gpt-image-2", usage) is None
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=lambda v: repr(v)[:12])
+@pytest.mark.parametrize(
+    "slot",
+    [
+        ("input_tokens",),
+        ("output_tokens",),
+        ("input_tokens_details", "text_tokens"),
+        ("input_tokens_details", "image_tokens"),
+        ("output_tokens_details", "image_tokens"),
+        ("input_tokens_details",),
+    ],
+)
+def test_junk_in_any_slot_never_raises_and_the_usable_counts_are_booked(slot, junk):
+    usage = {
+        "input_tokens": 60,
+        "output_tokens": 4160,
+        "input_tokens_details": {"text_tokens": 20, "image_tokens": 40},
+        "output_tokens_details": {"image_tokens": 4160, "text_tokens": 0},
+    }
+    *parents, key = slot
+    target = usage
+    for parent in parents:
+        target = target[parent]
+    target[key] = junk
+    usd = actual_cost("gpt-image-2", usage)
+    assert usd is not None and math.isfinite(usd) and usd > 0
+    # At most the clean figure with every input token at the dearer rate.
+    assert usd <= (60 * 8.0 + 4160 * 30.0) / 1e6 + 1e-12
+
+
+def test_a_junk_total_falls_back_to_its_breakdown():
+    usage = {
+        "input_tokens": "60",
+        "output_tokens": -1,
+        "input_tokens_details": {"text_tokens": 20, "image_tokens": 40},
+        "output_tokens_details": {"image_tokens": 4160},
+    }
+    assert actual_cost("gpt-image-2", usage) == pytest.approx((20 * 5 + 40 * 8 + 4160 * 30) / 1e6)
+
+
+def test_a_junk_part_stays_in_the_total_at_the_dearer_rate():
+    usage = {"input_tokens": 5, "output_tokens": 1, "input_tokens_details": {"text_tokens": 1.5}}
+    assert actual_cost("gpt-image-2", usage) == pytest.approx((5 * 8.0 + 1 * 30.0) / 1e6)
+
+
+def test_integral_float_counts_are_counted():
+    usage = {"input_tokens": 0.0, "output_tokens": 4160.0}
+    assert actual_cost("gpt-image-2", usage) == pytest.approx(4160 * 30.0 / 1e6)
 
 
 def test_spend_adds_up_per_day(tmp_path):

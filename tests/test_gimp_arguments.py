@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,8 @@ def gimp_module(name: str):
 
 
 arguments = gimp_module("arguments")
+NOV_15 = date(2026, 11, 15)  # gpt-image-1.5 and friends: 16 days left (shut down on Dec 1)
+DEC_2 = date(2026, 12, 2)
 
 
 def test_procedure_names_and_menu_are_the_products():
@@ -84,10 +87,36 @@ def test_choice_defaults_are_among_their_choices():
 
 def test_model_choices_are_live_catalogue_models_default_first():
     catalogue = gimp_module("core.catalogue")
-    ids = [v for v, _ in arguments.model_choices()]
+    lifecycle = gimp_module("core.lifecycle")
+    ids = [v for v, _ in arguments.model_choices(DEC_2)]
     assert ids[0] == catalogue.DEFAULT_MODEL
-    assert set(ids) == {m.id for m in catalogue.known_models()}
-    assert "dall-e-2" not in ids  # retired
+    assert set(ids) == {m.id for m in lifecycle.live_models(DEC_2)}
+    for gone in ("dall-e-2", "gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini"):
+        assert gone not in ids
+
+
+def test_a_model_in_its_last_days_is_marked_in_its_label_only():
+    labels = dict(arguments.model_choices(NOV_15))
+    assert labels["gpt-image-1.5"] == "gpt-image-1.5 (ends 2026-12-01)"  # the value: bare id
+    assert labels["gpt-image-2"] == "gpt-image-2"
+    assert "gpt-image-1" not in labels  # shut down on 2026-10-23
+
+
+def test_quality_and_complexity_lists_are_the_union_over_live_models():
+    qualities = [v for v, _ in arguments.quality_choices(DEC_2)]
+    assert qualities[0] == "auto" and {"low", "medium", "high", "xhigh", "max"} <= set(qualities)
+    assert "standard" not in qualities and "hd" not in qualities  # only dead DALL-E took them
+    assert [v for v, _ in arguments.complexity_choices(DEC_2)] == [
+        "default", "low", "medium", "high"]
+
+
+def test_the_complexity_argument_is_new_and_last_so_positions_stay():
+    for name in (arguments.GENERATE, arguments.EDIT, arguments.VARIATIONS):
+        names = [a.name for a in arguments.procedure_arguments(name)]
+        assert names[-1] == "complexity", name
+        fields = arguments.dialog_fields(name)
+        assert fields[fields.index("quality") + 1] == "complexity"
+        assert sorted(fields) == sorted(names)
 
 
 def _getter(values: dict):
@@ -104,6 +133,7 @@ def test_auto_and_default_values_become_none_so_nothing_is_sent():
     run = arguments.read_values(arguments.EDIT, _getter(_edit_defaults(prompt="  a cat ")))
     assert run.prompt == "a cat"
     assert run.quality is None and run.background is None and run.input_fidelity is None
+    assert run.complexity is None
     assert run.size == "auto" and run.count == 1
 
 
@@ -159,3 +189,70 @@ def test_every_dialog_label_has_its_own_mnemonic(name):
         keys.append(arg.label[arg.label.index("_") + 1].lower())
     assert len(keys) == len(set(keys)), keys
     assert not set(keys) & set("hrcols"), keys
+
+
+# -- a model and the choices it takes ------------------------------------------------------
+def _run(**changes):
+    values = _edit_defaults(prompt="sky", **changes)
+    return arguments.read_values(arguments.EDIT, _getter(values))
+
+
+def test_a_quality_the_model_lacks_is_one_line_naming_what_it_takes():
+    problem = arguments.combination_problem(_run(model="gpt-image-2", quality="xhigh"))
+    assert problem == "Not sent: gpt-image-2 takes quality low, medium, high or auto (not xhigh)."
+    assert arguments.combination_problem(_run(model="gpt-image-2.6-flare", quality="xhigh")) is None
+
+
+def test_complexity_on_a_model_without_it_is_refused_and_the_default_never_is():
+    problem = arguments.combination_problem(_run(model="gpt-image-2", complexity="high"))
+    assert problem == (
+        "Not sent: gpt-image-2 takes no complexity (leave Complexity at Model default).")
+    assert arguments.combination_problem(_run(model="gpt-image-2", complexity="default")) is None
+    run = _run(model="gpt-image-2.6-flare", complexity="high")
+    assert run.complexity == "high" and arguments.combination_problem(run) is None
+
+
+def test_several_mismatches_and_a_custom_model_make_one_line():
+    run = _run(model="gpt-image-2.6-flare", quality="max", **{
+        "custom-model": "gpt-image-2", "input-fidelity": "high", "markup-layer": object()})
+    problem = arguments.combination_problem(run)
+    assert problem.startswith("Not sent: gpt-image-2 takes quality low, medium, high or auto")
+    assert "no input fidelity" in problem and "no markup layer" in problem
+    assert "\n" not in problem and problem.count("Not sent") == 1
+
+
+def test_what_a_model_takes_greys_the_rest_and_resets_on_a_model_change():
+    takes = arguments.model_takes("gpt-image-2")
+    assert takes["quality"] == ("auto", "low", "medium", "high")
+    assert takes["complexity"] == ("default",) and takes["input-fidelity"] == ("default",)
+    assert arguments.model_takes("gpt-image-2.6-flare")["complexity"] == (
+        "default", "low", "medium", "high")
+    present = {a.name for a in arguments.procedure_arguments(arguments.GENERATE)}
+    values = {"quality": "xhigh", "complexity": "high", "background": "opaque"}
+    moves = arguments.untaken_choices("gpt-image-2", values.get, present)
+    assert moves == {"quality": "auto", "complexity": "default"}
+    assert arguments.untaken_choices("gpt-image-2.6-flare", values.get, present) == {}
+
+
+def test_a_run_whose_model_does_not_take_a_choice_stops_before_the_canvas(monkeypatch):
+    # workflows' GIMP neighbours (canvas, running) need gi: empty stand-ins, as the
+    # check must come before any of them is used
+    import types
+
+    for name in ("canvas", "running"):
+        monkeypatch.setitem(sys.modules, f"{PACKAGE}.{name}", types.ModuleType(name))
+    monkeypatch.delitem(sys.modules, f"{PACKAGE}.workflows", raising=False)
+    workflows = gimp_module("workflows")
+    messages = gimp_module("messages")
+    reached = []
+    monkeypatch.setitem(workflows._RUNS, arguments.EDIT, lambda *a: reached.append(a))
+    try:
+        with pytest.raises(messages.UserError, match="gpt-image-2 takes quality") as caught:
+            workflows.run(arguments.EDIT, None, [], _run(model="gpt-image-2", quality="xhigh"),
+                          interactive=False)
+        assert reached == [], "the canvas was read for a run that cannot be sent"
+        assert messages.describe(caught.value) == (
+            "OpenAI Images: Not sent: gpt-image-2 takes quality low, medium, high or auto "
+            "(not xhigh).")
+    finally:
+        sys.modules.pop(f"{PACKAGE}.workflows", None)

@@ -16,7 +16,7 @@ from core.imaging import Image, Mask
 from core.jobs import AS_IS_PREFIX, JobOptions, JobRunner
 from core.planning import CanvasSnapshot
 
-from .conftest import TEST_KEY
+from .conftest import TEST_KEY, compatible_server_account
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_streaming_sends_one_request_per_candidate_and_previews_partials(runner,
 def test_models_limited_to_one_image_get_parallel_requests(standin, tmp_path):
     standin.legacy = True
     client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
-    runner = JobRunner(client, History(tmp_path / "h"))
+    runner = JobRunner(client, History(tmp_path / "h"), account=compatible_server_account())
     job = runner.submit_generate(
         "a lamp", Bounds(0, 0, 1024, 1024), JobOptions(model="dall-e-3", n=2)
     )
@@ -109,7 +109,7 @@ def test_the_as_is_instruction_goes_only_to_a_model_that_rewrites_prompts(
 ):
     standin.legacy = True  # dall-e-3 is retired: only the legacy stand-in serves it
     client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
-    runner = JobRunner(client, History(tmp_path / "h"))
+    runner = JobRunner(client, History(tmp_path / "h"), account=compatible_server_account())
     options = JobOptions(model=model, prompt_as_is=as_is)
     job = runner.submit_generate("a red cube", Bounds(0, 0, 1024, 1024), options)
     finish(job)
@@ -124,7 +124,7 @@ def test_the_as_is_instruction_goes_only_to_a_model_that_rewrites_prompts(
 def test_the_prompt_limit_counts_the_as_is_instruction(standin, tmp_path):
     standin.legacy = True
     client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
-    runner = JobRunner(client, History(tmp_path / "h"))
+    runner = JobRunner(client, History(tmp_path / "h"), account=compatible_server_account())
     prompt = "x" * (4000 - len(AS_IS_PREFIX) + 1)  # fits dall-e-3's 4000 alone, not prefixed
     target = Bounds(0, 0, 1024, 1024)
     job = runner.submit_generate(prompt, target, JobOptions(model="dall-e-3", prompt_as_is=True))

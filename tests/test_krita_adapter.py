@@ -440,12 +440,12 @@ def wait_for(fetch, seconds=30.0):
     assert fetch.done, "the model list fetch did not end"
 
 
-def test_only_image_models_the_combo_lacks_are_added(plugin):
-    from openai_images.account_models import account_extras
+def test_only_live_image_models_the_combo_lacks_are_added(plugin):
+    from openai_images.model_choices import account_extras
 
-    account = ["gpt-4o", "whisper-1", "gpt-image-2", "dall-e-3", "acme-image-xl", "dall-e-3"]
-    assert account_extras(account, ["gpt-image-2", "gpt-image-1.5"]) == [
-        "acme-image-xl", "dall-e-3"]
+    # dall-e-3 is still listed by some servers, but shut down: a job on it would be refused
+    account = ["gpt-4o", "whisper-1", "gpt-image-2", "dall-e-3", "acme-image-xl", "acme-image-xl"]
+    assert account_extras(account, ["gpt-image-2"]) == ["acme-image-xl"]
 
 
 def test_the_model_list_comes_from_the_server_on_another_thread(plugin, standin):
@@ -455,13 +455,14 @@ def test_the_model_list_comes_from_the_server_on_another_thread(plugin, standin)
     standin.legacy = True  # the stand-in then also lists the retired dall-e-3
     client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))
     threads = []
-    real = client.list_models
-    client.list_models = lambda: threads.append(threading.current_thread()) or real()
+    real = client.list_model_entries
+    client.list_model_entries = lambda: threads.append(threading.current_thread()) or real()
     fetch = ModelListFetch(client)
     wait_for(fetch)
     client.close()
     assert threads and threads[0] is not threading.current_thread()
     assert "dall-e-3" in fetch.result and "gpt-image-2" in fetch.result
+    assert set(fetch.dates) == set(fetch.result)  # every id, with its date or None
     assert [r.endpoint for r in standin.requests] == ["models"]
 
 
@@ -470,7 +471,7 @@ def test_a_model_list_that_cannot_be_fetched_leaves_no_result(plugin):
     from openai_images.core.errors import ImagesError
 
     class NoModels:
-        def list_models(self):
+        def list_model_entries(self):
             raise ImagesError("404: this server has no /models")
 
     fetch = ModelListFetch(NoModels())

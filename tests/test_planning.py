@@ -325,7 +325,8 @@ def test_composite_alpha_is_result_alpha_times_soft_coverage() -> None:
     source = noise(4, 1, seed=2)
     result = Image(np.array([[[10, 20, 30, 255]] * 3 + [[10, 20, 30, 128]]], np.uint8))
     soft = np.array([[0, 64, 255, 128]], np.uint8)
-    patch = composite(tiny_plan(source, soft, "selection", Point(7, 9)), result)
+    plan = tiny_plan(source, soft, "selection", Point(7, 9))
+    patch = composite(plan, result, keep_result_alpha=True)  # a transparent background asked
     # 255*64/255 = 64; 255; 128*128/255 = 64.25 -> 64. The 0 column is cropped away.
     assert patch.bounds == Bounds(8, 9, 3, 1)
     assert patch.image.pixels[0, :, 3].tolist() == [64, 255, 64]
@@ -335,9 +336,35 @@ def test_composite_alpha_is_result_alpha_times_soft_coverage() -> None:
 def test_transparent_background_results_keep_their_alpha() -> None:
     source = noise(2, 1)
     result = Image(np.array([[[1, 2, 3, 0], [4, 5, 6, 200]]], np.uint8))
-    patch = composite(tiny_plan(source, np.full((1, 2), 255, np.uint8), "selection"), result)
+    plan = tiny_plan(source, np.full((1, 2), 255, np.uint8), "selection")
+    patch = composite(plan, result, keep_result_alpha=True)
     assert patch.bounds == Bounds(1, 0, 1, 1)
     assert patch.image.pixels[0, 0].tolist() == [4, 5, 6, 200]
+
+
+def test_a_partly_transparent_result_punches_no_hole_in_an_opaque_layer() -> None:
+    """As seen in the field: an inpaint with background "auto" came back with 21.7 % of
+    its pixels fully transparent. Unless transparency was asked, the new layer is at
+    least as opaque as the source under it, so no old pixel shows through."""
+    rng = np.random.default_rng(5)
+    source = Image(np.dstack([rng.integers(0, 256, (20, 30, 3), np.uint8),
+                              np.full((20, 30), 255, np.uint8)]))
+    result_px = rng.integers(0, 256, (20, 30, 4), np.uint8)
+    result_px[..., 3] = np.where(rng.random((20, 30)) < 0.217, 0, 255)
+    result_px[:2, :, 3] = 100  # and a half-transparent band
+    full = np.full((20, 30), 255, np.uint8)
+    patch = composite(tiny_plan(source, full, "selection"), Image(result_px.copy()))
+    assert patch.bounds == Bounds(0, 0, 30, 20)
+    assert (patch.image.pixels[..., 3] == 255).all()
+    flat = apply_patch(source, patch, Point(0, 0)).pixels
+    assert np.array_equal(flat[..., :3], result_px[..., :3])  # the result's colours, no old pixel
+    # over a transparent layer the result's own alpha stands (the model may keep it clear)
+    clear = Image(np.zeros((20, 30, 4), np.uint8))
+    patch = composite(tiny_plan(clear, full, "selection"), Image(result_px.copy()))
+    assert np.array_equal(patch.image.pixels[..., 3], result_px[patch.bounds.y:, :, 3][:20])
+    # and a transparent background asked for keeps the holes
+    patch = composite(tiny_plan(source, full, "selection"), Image(result_px.copy()), "", True)
+    assert (patch.image.pixels[..., 3] == 0).mean() > 0.15
 
 
 def test_alpha_fill_puts_the_result_under_half_transparent_pixels() -> None:
@@ -398,12 +425,20 @@ def test_zero_coverage_leaves_the_base_untouched(
     base = Image(base_px)
     at = Point(10 + dx, 20 + dy)
     plan = tiny_plan(base.crop(Bounds(dx, dy, 7, 6)), soft, "selection", at)
-    flat = apply_patch(base, composite(plan, Image(result_px)), Point(10, 20)).pixels
+    patch = composite(plan, Image(result_px), keep_result_alpha=True)
+    flat = apply_patch(base, patch, Point(10, 20)).pixels
     for y in range(6):
         for x in range(7):
             by, bx = y + dy, x + dx
             if 0 <= by < 6 and 0 <= bx < 7 and (soft[y, x] == 0 or result_px[y, x, 3] == 0):
                 assert flat[by, bx].tolist() == base_px[by, bx].tolist()
+    # without a transparent background asked for, unselected pixels are still untouched
+    solid = apply_patch(base, composite(plan, Image(result_px)), Point(10, 20)).pixels
+    for y in range(6):
+        for x in range(7):
+            by, bx = y + dy, x + dx
+            if 0 <= by < 6 and 0 <= bx < 7 and soft[y, x] == 0:
+                assert solid[by, bx].tolist() == base_px[by, bx].tolist()
 
 
 def test_work_grows_with_the_region_not_the_canvas() -> None:

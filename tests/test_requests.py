@@ -10,6 +10,7 @@ from PIL import Image
 
 from core.catalogue import get_model
 from core.errors import ValidationError
+from core.lifecycle import live_models
 from core.requests import (
     DEFAULT_VARIATION_PROMPT,
     EditRequest,
@@ -59,8 +60,8 @@ GEN = GenerateRequest("a red fox", GPT2)
 
 
 def test_a_plain_request_is_valid_on_every_live_generation_model():
-    for model in ("gpt-image-2", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2.5-flare"):
-        GenerateRequest("a red fox", model).validate(get_model(model))
+    for spec in live_models():
+        GenerateRequest("a red fox", spec.id).validate(spec)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,8 @@ def test_a_plain_request_is_valid_on_every_live_generation_model():
         ({"partial_images": 2}, GPT2, "partial_images", "only with stream"),
         ({"partial_images": 4, "stream": True}, GPT2, "partial_images", "0 to 3"),
         ({"complexity": "high"}, GPT2, "complexity", "not supported"),
-        ({"complexity": "extreme"}, "gpt-image-2.5-flare", "complexity", "low, medium, high"),
+        ({"complexity": "extreme"}, "gpt-image-2.6-flare", "complexity", "low, medium, high"),
+        ({"complexity": "low"}, "gpt-image-2.5-flare", "complexity", "not supported"),
         ({"safety_identifier": " "}, GPT2, "safety_identifier", "not be empty"),
     ],
 )
@@ -112,9 +114,12 @@ def test_generation_rules(changes, model, field, words):
 
 
 def test_options_a_model_lists_are_accepted():
-    GenerateRequest("x", "gpt-image-2.5-flare", quality="max", complexity="low").validate(
+    GenerateRequest("x", "gpt-image-2.5-flare", quality="max").validate(
         get_model("gpt-image-2.5-flare")
     )
+    for model in ("gpt-image-2.6-flare", "gpt-image-2.6-sunburst"):
+        GenerateRequest("x", model, quality="max", complexity="low").validate(get_model(model))
+        GenerateRequest("x", model, quality="xhigh", size="2048x1152").validate(get_model(model))
     GenerateRequest(
         "x",
         GPT2,

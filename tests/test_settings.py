@@ -91,7 +91,7 @@ def test_ensure_private_dir_is_0700_whatever_the_umask(tmp_path):
 def test_defaults_are_valid():
     s = Settings()
     assert s.validate() == []
-    assert (s.model, s.n, s.read_timeout, s.max_retries) == ("gpt-image-2", 1, 600.0, 2)
+    assert (s.model, s.n, s.read_timeout, s.max_retries) == ("gpt-image-2.6-flare", 1, 600.0, 2)
     assert s.spend_cap_day_usd is None and not s.is_azure
 
 
@@ -230,7 +230,7 @@ def test_a_key_is_never_saved(tmp_path):
         ({"spend_cap_day_usd": -2.0}, "spend_cap_day_usd"),
         ({"model": " "}, "model"),
         ({"size": "1000x1000"}, "size"),
-        ({"quality": "xhigh"}, "quality"),
+        ({"model": "gpt-image-2", "quality": "xhigh"}, "quality"),
         ({"n": 0}, "n"),
         ({"n": 11}, "n"),
         ({"background": "green"}, "background"),

@@ -133,12 +133,7 @@ BASE_GPT2 = {"model": "gpt-image-2", "prompt": "a lighthouse", "size": "1024x640
     ("body", "status", "param", "code"),
     [
         ({"response_format": "b64_json"}, 400, "response_format", "unknown_parameter"),
-        (
-            {"model": "gpt-image-1.5", "style": "vivid", "size": "1024x1024"},
-            400,
-            "style",
-            "unknown_parameter",
-        ),
+        ({"model": "gpt-image-2.6-flare", "style": "vivid"}, 400, "style", "unknown_parameter"),
         ({"colour": "red"}, 400, "colour", "unknown_parameter"),
         ({"prompt": None}, 400, "prompt", "missing_required_parameter"),
         ({"prompt": ""}, 400, "prompt", "empty_string"),
@@ -167,8 +162,8 @@ BASE_GPT2 = {"model": "gpt-image-2", "prompt": "a lighthouse", "size": "1024x640
         ({"complexity": "high"}, 400, "complexity", "unsupported_parameter"),
         ({"input_fidelity": "high"}, 400, "input_fidelity", "unknown_parameter"),
         ({"partial_images": 4, "stream": True}, 400, "partial_images", "integer_above_max_value"),
-        ({"model": "gpt-image-1.5", "size": "512x512"}, 400, "size", "invalid_value"),
-        ({"model": "chatgpt-image-latest"}, 400, "model", "invalid_value"),
+        ({"size": "512x512"}, 400, "size", "invalid_value"),
+        ({"model": "gpt-image-1.5"}, 404, None, "model_not_found"),
         ({"model": 7}, 400, "model", "invalid_type"),
     ],
 )
@@ -182,8 +177,9 @@ def test_generation_rules_answer_in_the_real_shape(client, server, body, status,
     assert server.rejected[-1].error == {"error": error}
 
 
-def test_fixed_size_message_lists_the_supported_values(client):
-    error = error_of(gen(client, model="gpt-image-1.5", prompt="p", size="1792x1024"), 400)
+def test_fixed_size_message_lists_the_supported_values(old_client):
+    # Fixed-size models survive only on compatible (legacy) servers.
+    error = error_of(gen(old_client, model="gpt-image-1.5", prompt="p", size="1792x1024"), 400)
     assert error["message"] == (
         "Invalid value: '1792x1024'. Supported values are: '1024x1024', '1536x1024', "
         "'1024x1536', and 'auto'."
@@ -225,13 +221,15 @@ def test_largest_free_sizes_pass(client, size):
     assert decoded(response.json()["data"][0]["b64_json"]).size == (width, height)
 
 
-def test_gpt_image_25_takes_its_extra_qualities_and_complexity(client):
-    response = gen(
-        client,
-        **{**BASE_GPT2, "model": "gpt-image-2.5-sunburst", "quality": "xhigh", "complexity": "low"},
-    )
+def test_gpt_image_25_takes_its_extra_qualities_but_not_complexity(client):
+    response = gen(client, **{**BASE_GPT2, "model": "gpt-image-2.5-sunburst", "quality": "xhigh"})
     assert response.status_code == 200, response.text
     assert response.json()["quality"] == "xhigh"
+    refused = gen(client, **{**BASE_GPT2, "model": "gpt-image-2.5-sunburst", "complexity": "low"})
+    assert (error_of(refused, 400)["param"], refused.json()["error"]["code"]) == (
+        "complexity",
+        "unsupported_parameter",
+    )
 
 
 @pytest.mark.parametrize("model", ["dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-9"])
@@ -260,7 +258,7 @@ def test_bad_json_and_wrong_content_type(client):
 
 def test_generation_response_shape_and_usage(client, server):
     response = gen(
-        client, model="gpt-image-1.5", prompt="a red fox", size="1536x1024", quality="medium"
+        client, model="gpt-image-2", prompt="a red fox", size="1536x1024", quality="medium"
     )
     assert response.status_code == 200
     body = response.json()
@@ -318,7 +316,7 @@ def test_n_images_differ_and_requests_are_deterministic(server, client):
 
 def test_octet_stream_part_is_refused_with_the_real_message(client):
     files = [("image", ("upload", encode(picture(64, 64)), "application/octet-stream"))]
-    error = error_of(edit(client, files, model="gpt-image-1.5", prompt="p"), 400)
+    error = error_of(edit(client, files, model="gpt-image-2", prompt="p"), 400)
     assert error == {
         "message": "Invalid file 'image': unsupported mimetype ('application/octet-stream'). "
         "Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.",
@@ -346,14 +344,20 @@ def test_multipart_edit_field_rules(client, fields, param, code):
     assert (error["param"], error["code"]) == (param, code)
 
 
-def test_input_fidelity_per_model(client):
+def test_input_fidelity_per_model(old_client):
+    # The models that take input_fidelity are shut down on OpenAI; legacy keeps them.
     files = [image_part(picture(1024, 1024))]
     ok = edit(
-        client, files, model="gpt-image-1.5", prompt="p", size="1024x1024", input_fidelity="high"
+        old_client,
+        files,
+        model="gpt-image-1.5",
+        prompt="p",
+        size="1024x1024",
+        input_fidelity="high",
     )
     assert ok.status_code == 200, ok.text
     error = error_of(
-        edit(client, files, model="gpt-image-1-mini", prompt="p", input_fidelity="high"), 400
+        edit(old_client, files, model="gpt-image-1-mini", prompt="p", input_fidelity="high"), 400
     )
     assert (error["param"], error["code"]) == ("input_fidelity", "invalid_value")
 
@@ -427,7 +431,10 @@ def test_edit_file_rules(client, files, param, code):
 
 
 def test_missing_image_in_a_multipart_edit(client):
-    body = b'--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\np\r\n--b--\r\n'
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-2\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\np\r\n--b--\r\n'
+    )
     headers = {"Content-Type": "multipart/form-data; boundary=b"}
     error = error_of(client.post("/images/edits", content=body, headers=headers), 400)
     assert (error["param"], error["code"]) == ("image", "missing_required_parameter")
@@ -441,13 +448,13 @@ def test_mask_byte_cap_is_under_4_mb(client):
     big_mask = encode(Image.fromarray(noise))
     assert len(big_mask) >= 4 * 1024 * 1024
     files = [image_part(picture(1100, 1100)), ("mask", ("m.png", big_mask, "image/png"))]
-    error = error_of(edit(client, files, model="gpt-image-1.5", prompt="p"), 400)
+    error = error_of(edit(client, files, model="gpt-image-2", prompt="p"), 400)
     assert (error["param"], error["code"]) == ("mask", "image_too_large")
 
 
 def test_image_byte_cap_is_under_50_mb(client):
     files = [("image", ("huge.png", b"\0" * (50 * 1024 * 1024), "image/png"))]
-    error = error_of(edit(client, files, model="gpt-image-1.5", prompt="p"), 400)
+    error = error_of(edit(client, files, model="gpt-image-2", prompt="p"), 400)
     assert (error["param"], error["code"]) == ("image", "image_too_large")
 
 
@@ -507,17 +514,19 @@ def test_masked_edit_paints_inside_and_drifts_every_pixel_outside(client, server
 
 def test_edit_without_mask_changes_everything_but_keeps_the_layout(client):
     source = picture(1024, 1024)
-    response = edit(client, [image_part(source)], model="gpt-image-1.5", prompt="winter")
+    response = edit(client, [image_part(source)], model="gpt-image-2", prompt="winter")
     out = np.asarray(decoded(response.json()["data"][0]["b64_json"]).convert("RGB")).astype(float)
     before = np.asarray(source).astype(float)
     assert np.abs(out - before).mean() > 10
     assert np.corrcoef(out.mean(axis=2).ravel(), before.mean(axis=2).ravel())[0, 1] > 0.5
 
 
-def test_several_images_and_auto_size_follow_the_first(client, server):
+def test_several_images_and_auto_size_follow_the_first(client, server, old_client):
     files = [image_part(picture(1600, 1000), "image[]"), image_part(picture(300, 300), "image[]")]
-    response = edit(client, files, model="gpt-image-1.5", prompt="combine")
+    # A fixed-size model (legacy only now) picks the nearest of its three sizes.
+    response = edit(old_client, files, model="gpt-image-1.5", prompt="combine")
     assert response.json()["size"] == "1536x1024"
+    response = edit(client, files, model="gpt-image-2", prompt="combine")
     record = server.requests[-1]
     assert [f.name for f in record.files] == ["image[]", "image[]"]
     response = edit(client, files, model="gpt-image-2", prompt="combine")
@@ -531,7 +540,7 @@ def test_transparent_edit_keeps_alpha(client):
         image_part(source),
         ("mask", ("m.png", mask_png(1024, 1024, (0, 0, 512, 512)), "image/png")),
     ]
-    response = edit(client, files, model="gpt-image-1.5", prompt="p", background="transparent")
+    response = edit(client, files, model="gpt-image-2", prompt="p", background="transparent")
     assert decoded(response.json()["data"][0]["b64_json"]).mode == "RGBA"
 
 
@@ -644,7 +653,7 @@ def test_model_list_follows_legacy(client, old_client):
     alive = {m["id"] for m in client.get("/models").json()["data"]}
     assert "gpt-image-2" in alive and "dall-e-2" not in alive and "gpt-image-1" not in alive
     assert "dall-e-2" in {m["id"] for m in old_client.get("/models").json()["data"]}
-    assert client.get("/models/gpt-image-1.5").json()["id"] == "gpt-image-1.5"
+    assert old_client.get("/models/gpt-image-1.5").json()["id"] == "gpt-image-1.5"
     assert error_of(client.get("/models/dall-e-3"), 404)["code"] == "model_not_found"
 
 

@@ -24,7 +24,7 @@ from core.client import ClientConfig, ImagesClient
 from core.history import History
 from core.jobs import Job, JobRunner
 
-from ..conftest import TEST_KEY
+from ..conftest import TEST_KEY, compatible_server_account
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 SOAK_JOBS = int(os.environ.get("SOAK_JOBS", "20"))
@@ -49,9 +49,10 @@ def backoff(attempt: int) -> float:
 def make_runner(
     base_url: str, history_dir: Path, sleeps: list[float], **config
 ) -> tuple[JobRunner, ImagesClient]:
+    """A runner whose account lists the legacy stand-in's dall-e models as served."""
     cfg = ClientConfig(api_key=TEST_KEY, base_url=base_url, **config)
     client = ImagesClient(cfg, sleep=sleeps.append, random=lambda: JITTER_DRAW)
-    return JobRunner(client, History(history_dir)), client
+    return JobRunner(client, History(history_dir), account=compatible_server_account()), client
 
 
 def finish(job: Job, timeout: float = 60.0) -> list:
