@@ -1,14 +1,20 @@
 """The actions exist with their shortcuts; the panel runs a job to thumbnails,
 previews the chosen one as a locked layer, applies it, and discards the rest;
-the model list includes the account's image models; "Use prompt as-is" follows
-the model."""
+the panel starts on the catalogue's default model; the model list is the live
+models, never a shut-down one, unless the account lists it with no shutdown
+date (then it is available to that account); an account's shutdown date ahead
+marks the model "(ends ...)"; "Use prompt as-is" follows the model."""
 
 from __future__ import annotations
 
+from core.catalogue import DEFAULT_MODEL  # the project's .venv has the core
+
 TIMEOUT = 300
-# legacy: the stand-in also lists the retired dall-e-3, dall-e-2 and gpt-image-1,
-# which the catalogue leaves out of the combo box: they must come from the account
-STANDIN_ARGS = ["--legacy"]
+# The stand-in in its normal mode (no STANDIN_ARGS): GET /v1/models lists only the
+# models alive today, as OpenAI does. dall-e-3 is made available to the account
+# through the stand-in's lifecycle control route during the run.
+SHUT_DOWN = ("dall-e-3", "dall-e-2", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5",
+             "gpt-image-1.5-2025-12-16", "chatgpt-image-latest")
 SHORTCUTS = {
     "openai_images_generate": "Ctrl+Alt+G",
     "openai_images_edit": "Ctrl+Alt+E",
@@ -51,18 +57,48 @@ def check(result) -> None:
     reapplied = panel["layers_after_reapply"]
     assert len(reapplied) == len(applied) + 1, (applied, reapplied)
 
+    start = panel["model_at_start"]
+    assert start == {"id": DEFAULT_MODEL, "text": DEFAULT_MODEL}, (
+        f"the panel starts on {start}, not the default {DEFAULT_MODEL}")
+
     models = _step(result.facts, "models")
-    image_models = {m for m in models["served"] if "image" in m or m.startswith("dall-e")}
-    in_combo = {data: text for text, data in models["items"]}
-    assert image_models <= set(in_combo), (image_models - set(in_combo), models["items"])
-    assert in_combo["dall-e-3"] == "dall-e-3 (account)", models["items"]
-    assert in_combo["gpt-image-2"] == "gpt-image-2", models["items"]
-    marked = {data for text, data in models["items"] if text.endswith(" (account)")}
-    assert marked and marked <= image_models, (marked, models["served"])
-    assert models["dall-e-3"] == {"text": "dall-e-3 (account)", "as_is_enabled": True,
-                                  "options_as_is": True, "options_model": "dall-e-3"}, models
-    assert models["gpt-image-2"] == {"text": "gpt-image-2", "as_is_enabled": False,
-                                     "options_as_is": False, "options_model": "gpt-image-2"}, models
+    for stage in ("normal", "account", "cleared"):
+        fetch = models[stage]
+        assert fetch["asked"] and fetch["finished"], f"{stage}: the model list fetch: {fetch}"
+        assert "more model(s) from the account" in fetch["tooltip"], (stage, fetch["tooltip"])
+        served = {m for m in fetch["served"] if "image" in m or m.startswith("dall-e")}
+        ids = [data for _text, data in fetch["items"]]
+        # every image model the account lists is offered, once, and nothing else
+        assert sorted(ids) == sorted(served), (stage, sorted(served), fetch["items"])
+        assert DEFAULT_MODEL in ids, (stage, fetch["items"])
+        assert not any(text.endswith(" (account)") for text, _ in fetch["items"]), (
+            f"{stage}: every listed model is catalogued, none is an extra: {fetch['items']}")
+        assert fetch["current"] == DEFAULT_MODEL, f"{stage}: the choice moved to {fetch['current']}"
+
+    normal, account, cleared = models["normal"], models["account"], models["cleared"]
+    for stage, fetch in (("normal", normal), ("cleared", cleared)):
+        assert fetch["served"] == models["normal"]["served"], (stage, fetch["served"])
+        assert all(date is None for date in fetch["served"].values()), fetch["served"]
+        offered = {data for _text, data in fetch["items"]}
+        assert not offered & set(SHUT_DOWN), (
+            f"{stage}: shut-down models offered: {sorted(offered & set(SHUT_DOWN))}")
+        assert all(text == data for text, data in fetch["items"]), (stage, fetch["items"])
+
+    # the account lists dall-e-3 without a date: available to it; gpt-image-2 ends soon
+    labels = {data: text for text, data in account["items"]}
+    assert account["served"].get("dall-e-3", "absent") is None, account["served"]
+    assert labels.get("dall-e-3") == "dall-e-3", account["items"]
+    assert labels.get("gpt-image-2") == f"gpt-image-2 (ends {models['ends']})", account["items"]
+    assert not set(labels) & (set(SHUT_DOWN) - {"dall-e-3"}), account["items"]
+
+    as_is = models["as_is"]
+    assert as_is["dall-e-3"] == {"text": "dall-e-3", "as_is_enabled": True,
+                                 "options_as_is": True, "options_model": "dall-e-3"}, as_is
+    assert as_is["gpt-image-2"] == {"text": f"gpt-image-2 (ends {models['ends']})",
+                                    "as_is_enabled": False, "options_as_is": False,
+                                    "options_model": "gpt-image-2"}, as_is
+    assert as_is[DEFAULT_MODEL] == {"text": DEFAULT_MODEL, "as_is_enabled": False,
+                                    "options_as_is": False, "options_model": DEFAULT_MODEL}, as_is
 
     settings = _step(result.facts, "settings")
     assert settings["key_masked"], "the API key field is not masked"

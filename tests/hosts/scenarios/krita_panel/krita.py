@@ -3,11 +3,18 @@
 Actions: registered with their default shortcuts. Panel: a prompt, two images,
 Go; the results arrive as thumbnails, the first shows as a locked preview
 layer, Apply makes it a layer, Discard removes the preview. Also writes a
-screenshot of the window with the panel in use (panel.png). Models: the combo
-box holds the account's models from the stand-in's GET /v1/models, and "Use
-prompt as-is" follows the chosen model.
+screenshot of the window with the panel in use (panel.png). Models: the panel
+starts on the catalogue's default model; after a fetch of the stand-in's GET
+/v1/models (the refresh button) the combo box holds the live models and none
+that are shut down. Then the account (the stand-in's lifecycle control route)
+lists dall-e-3 with no shutdown date, as a compatible server that still serves
+it would, and gives gpt-image-2 a date 18 days ahead: after a refresh dall-e-3
+is offered, gpt-image-2 is marked "(ends ...)", and "Use prompt as-is" follows
+the chosen model (only dall-e-3 rewrites prompts). With the account's dates
+cleared and one more refresh, dall-e-3 is gone again.
 """
 
+import datetime
 import json
 import os
 import time
@@ -74,7 +81,10 @@ def step_panel(out):
     dock.raise_()
     panel = docker_module.panel_for_active_window()
     facts = {"panel_found": panel is not None, "title": dock.windowTitle(),
-             "layers_before": names(doc)}
+             "layers_before": names(doc),
+             # before anything is touched: what a fresh profile's panel starts on
+             "model_at_start": {"id": panel.form.model_id(),
+                                "text": panel.form.model.currentText()}}
     panel.prompt.setPlainText("a lighthouse on a cliff at dusk")
     panel.kind.setCurrentIndex(panel.kind.findData("generate"))
     panel.form.count.setValue(2)
@@ -123,7 +133,33 @@ def served_models():
     request = urllib.request.Request(
         url, headers={"Authorization": "Bearer " + os.environ["OPENAI_API_KEY"]})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return [m["id"] for m in json.load(response)["data"]]
+        return {m["id"]: m["shutdown_date"] for m in json.load(response)["data"]}
+
+
+def standin_lifecycle(order):
+    """The stand-in's control route for the account's shutdown dates."""
+    root = os.environ["OPENAI_BASE_URL"].rsplit("/v1", 1)[0]
+    request = urllib.request.Request(
+        f"{root}/_standin/lifecycle", data=json.dumps(order).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.load(reply)
+
+
+def refetch(panel):
+    """Click the model list's refresh button and wait until the panel has shown the answer."""
+    panel.form.refresh_models.click()
+    asked = panel.models_fetch is not None
+    deadline = time.monotonic() + 30
+    while panel.models_fetch is not None and time.monotonic() < deadline:
+        pump(0.05)
+    pump(0.1)
+    combo = panel.form.model
+    return {"asked": asked, "finished": panel.models_fetch is None,
+            "tooltip": panel.form.refresh_models.toolTip(),
+            "served": served_models(),
+            "items": [[combo.itemText(i), combo.itemData(i)] for i in range(combo.count())],
+            "current": panel.form.model_id()}
 
 
 def step_models():
@@ -132,22 +168,31 @@ def step_models():
     dock.show()
     panel = docker_module.panel_for_active_window()
     form = panel.form
-    deadline = time.monotonic() + 30  # the panel fetched the list when it was first shown
-    while not form.account_ids and time.monotonic() < deadline:
-        pump(0.1)
     combo = form.model
-    facts = {"served": served_models(),
-             "items": [[combo.itemText(i), combo.itemData(i)] for i in range(combo.count())]}
+    facts = {"normal": refetch(panel)}
+    # the account lists dall-e-3 without a date (a compatible server still has it) and
+    # gives gpt-image-2 one 18 days ahead: the account outranks the catalogue
+    ends = (datetime.datetime.now(datetime.timezone.utc).date()
+            + datetime.timedelta(days=18)).isoformat()
+    standin_lifecycle({"model": "dall-e-3", "shutdown_date": None})
+    standin_lifecycle({"model": "gpt-image-2", "shutdown_date": ends})
+    facts["ends"] = ends
+    facts["account"] = refetch(panel)
     form.advanced_toggle.setChecked(True)
     form.as_is.setChecked(True)
-    for model in ("dall-e-3", "gpt-image-2"):  # gpt-image-2 last: the panel's default again
+    default = form.model_id()
+    facts["as_is"] = {}
+    for model in ("dall-e-3", "gpt-image-2", default):  # the default last: chosen again
         combo.setCurrentIndex(combo.findData(model))
         pump(0.1)
-        facts[model] = {"text": combo.currentText(), "as_is_enabled": form.as_is.isEnabled(),
-                        "options_as_is": form.options()["prompt_as_is"],
-                        "options_model": form.options()["model"]}
+        facts["as_is"][model] = {
+            "text": combo.currentText(), "as_is_enabled": form.as_is.isEnabled(),
+            "options_as_is": form.options()["prompt_as_is"],
+            "options_model": form.options()["model"]}
     form.as_is.setChecked(False)
     form.advanced_toggle.setChecked(False)
+    standin_lifecycle({"clear": True})
+    facts["cleared"] = refetch(panel)
     return facts
 
 
