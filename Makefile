@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck fuzz soak test-hosts screenshots bench dist dist-linux install uninstall clean
+.PHONY: demo test test-packaging lint typecheck fuzz soak test-hosts screenshots bench dist dist-linux install uninstall clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check core standin krita_plugin gimp_plugin tests packaging
 	$(PY) -m mypy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not bundles"
+
+# The bundle tests left out of `make test` (tests/test_packaging.py, marker `bundles`):
+# they build every bundle once into a temporary folder, or use dist/ when `make dist`
+# has filled it (downloads cached in PACKAGING_CACHE, default ~/.cache/openai-images-packaging).
+test-packaging: $(STAMP)
+	$(PY) -m pytest -q -m bundles
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .catalogue import DEFAULT_MODEL, get_model, known_models
@@ -24,13 +25,15 @@ from .errors import (
     CancelledError,
     ConfigurationError,
     ImagesError,
+    NothingToEditError,
     ValidationError,
 )
-from .geometry import Bounds, Point
+from .geometry import Bounds, Extent, Point
 from .imaging import Image, ImageDecodeError, Mask
-from .jobs import FINAL_STAGES, Job, JobOptions
+from .job_handle import FINAL_STAGES, Job
 from .openraster import write_ora
-from .planning import CanvasSnapshot, ContextOptions, apply_patch
+from .options import JobOptions
+from .planning import CanvasSnapshot, apply_patch
 
 EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_NETWORK, EXIT_CANCELLED = 0, 2, 3, 4, 130
 
@@ -44,10 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--model", default=DEFAULT_MODEL)
-        p.add_argument("--size", default="auto", help="WxH or auto (fitted to the image)")
+        # No defaults here: an option not given comes from the saved settings
+        # (core.options.job_options), as in the plug-ins.
+        p.add_argument("--model", help=f"model id (saved setting, else {DEFAULT_MODEL})")
+        p.add_argument("--size", help="WxH or auto (fitted to the image; the default)")
         p.add_argument("--quality")
-        p.add_argument("-n", type=int, default=1, help="number of candidates")
+        p.add_argument("-n", type=int, help="number of candidates (default 1)")
         p.add_argument("--background", choices=["transparent", "opaque", "auto"])
         p.add_argument("--output-format", choices=["png", "webp", "jpeg"])
         p.add_argument("--output-compression", type=int)
@@ -81,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("--markup", type=Path, help="transparent PNG of scribbles guiding the edit")
     edit.add_argument("--prompt", required=True)
     edit.add_argument("--input-fidelity", choices=["low", "high"])
-    edit.add_argument("--padding", type=int, default=64, help="context around the selection, px")
+    edit.add_argument("--padding", type=int, help="context around the selection, px (64)")
     edit.add_argument("--whole-image", action="store_true", help="send the whole image as context")
     common(edit)
 
@@ -111,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except ValidationError as exc:
         return _fail(f"invalid request: {exc}", EXIT_USAGE)
+    except NothingToEditError as exc:  # decided before anything is sent: a usage error
+        return _fail(f"nothing to edit: {exc}", EXIT_USAGE)
     except (ConfigurationError, ImageDecodeError, OSError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except CancelledError:
@@ -163,8 +170,12 @@ def _read_selection(args: argparse.Namespace, image: Image) -> Mask | None:
     return Mask(coverage, whole)
 
 
-def _options(args: argparse.Namespace, **extra) -> JobOptions:
-    return JobOptions(
+def _options(args: argparse.Namespace) -> JobOptions:
+    """The flags over the saved settings (caps, growth, format), as every entry point."""
+    from .options import Choices, job_options
+    from .settings import Settings
+
+    choices = Choices(
         model=args.model,
         size=args.size,
         quality=args.quality,
@@ -172,34 +183,72 @@ def _options(args: argparse.Namespace, **extra) -> JobOptions:
         background=args.background,
         output_format=args.output_format,
         output_compression=args.output_compression,
+        # the command line shows no previews: it streams only when asked to
         stream=args.stream,
-        **extra,
+        input_fidelity=getattr(args, "input_fidelity", None),
+        padding_px=getattr(args, "padding", None),
+        whole_image=getattr(args, "whole_image", None) or None,
     )
+    return job_options(Settings.load(), choices)
+
+
+class FilePort:
+    """The CLI's canvas: an image file (or an empty canvas to generate into), with the
+    selection read from --selection or --mask."""
+
+    def __init__(
+        self, image: Image | None, name: str, stem: str, selection: Mask | None,
+        extent: Extent | None = None,
+    ) -> None:
+        self.image, self.name, self.stem, self.selection = image, name, stem, selection
+        self.extent = extent or (image.extent if image is not None else Extent(1, 1))
+
+    def document_name(self) -> str:
+        return self.name
+
+    def canvas_bounds(self) -> Bounds:
+        return Bounds.from_extent(self.extent)
+
+    def read_selection(self) -> Mask | None:
+        return self.selection
+
+    def read_snapshot(self, selection: Mask | None, window: Bounds) -> CanvasSnapshot:
+        assert self.image is not None, "a generate reads no pixels"
+        return CanvasSnapshot(
+            self.image.crop(window), window.offset, selection, self.name, self.stem,
+            self.canvas_bounds(),
+        )
+
+    def read_layers(self, layers: Sequence[Any], window: Bounds | None) -> list[Image]:
+        # the CLI's "layers" are decoded images already; a window cuts them like the canvas
+        return [img if window is None else img.crop(window) for img in layers]
 
 
 # -- running -----------------------------------------------------------------
 def _run(args: argparse.Namespace) -> int:
+    from .canvas_port import edit_job, generate_job, variation_job
     from .setup import make_runner
 
+    options = _options(args)
     runner = make_runner(base_url=args.base_url, need_key=not args.dry_run)
     base: Image | None = None
     if args.command == "generate":
-        w, h = _generate_canvas(args)
-        recipe = runner.generate_recipe(args.prompt, Bounds(0, 0, w, h), _options(args), "cli")
+        canvas = FilePort(None, "cli", "cli", None, _generate_canvas(options))
+        recipe = generate_job(canvas, args.prompt, options)
     elif args.command == "edit":
         base = _read_image(args.image[0])
-        snapshot = _snapshot(base, args.image[0], _read_selection(args, base))
-        context = ContextOptions(padding_px=args.padding, whole_image=args.whole_image)
-        options = _options(args, input_fidelity=args.input_fidelity, context=context)
+        port = FilePort(base, args.image[0].name, args.image[0].stem, _read_selection(args, base))
         refs = [_read_image(p) for p in args.image[1:]]
         markup = _read_image(args.markup) if args.markup else None
-        whole = snapshot.selection is None and not args.alpha
-        recipe = runner.edit_recipe(args.prompt, snapshot, options, refs, markup, whole)
+        whole = port.selection is None and not args.alpha
+        recipe = edit_job(
+            port, args.prompt, options, markup_layer=markup, reference_layers=refs,
+            whole_image=whole,
+        )
     else:
         base = _read_image(args.image)
-        recipe = runner.variation_recipe(
-            _snapshot(base, args.image, None), _options(args), args.prompt
-        )
+        port = FilePort(base, args.image.name, args.image.stem, None)
+        recipe = variation_job(port, options, args.prompt)
     if args.dry_run:
         print(json.dumps(runner.dry_run(recipe), indent=2))
         return EXIT_OK
@@ -213,18 +262,15 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _generate_canvas(args: argparse.Namespace) -> tuple[int, int]:
+def _generate_canvas(options: JobOptions) -> Extent:
+    """The canvas a generate fills: the size asked for, else the model's working size."""
     from .catalogue import parse_size
 
-    parsed = parse_size(args.size)
+    parsed = parse_size(options.size)
     if parsed:
-        return parsed
-    return get_model(args.model).working_size, get_model(args.model).working_size
-
-
-def _snapshot(image: Image, path: Path, selection: Mask | None) -> CanvasSnapshot:
-    canvas = Bounds(0, 0, image.extent.width, image.extent.height)
-    return CanvasSnapshot(image, Point(0, 0), selection, path.name, path.stem, canvas)
+        return Extent(*parsed)
+    side = get_model(options.model).working_size
+    return Extent(side, side)
 
 
 def _follow(job: Job) -> None:

@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -139,11 +140,18 @@ def _pick_quality(table: dict[str, dict[str, float]], quality: str) -> _Quality:
 
 def _input_image_tokens(pixels: float) -> int:
     """Tokens for one input image of `pixels` pixels, assumed square (see prices.json)."""
-    cfg = price_table()["input_image_tokens"]
     side = math.sqrt(max(pixels, 1.0))
-    side *= min(1.0, cfg["fit_px"] / side)
-    side *= min(1.0, cfg["short_side_px"] / side)
-    tiles = math.ceil(side / cfg["tile_px"]) ** 2
+    return input_image_tokens(side, side)
+
+
+def input_image_tokens(width: float, height: float) -> int:
+    """Tokens for one input image of this shape, by the vision rule in prices.json:
+    fit in 2048x2048, bring the short side down to 768, count 512-px tiles."""
+    cfg = price_table()["input_image_tokens"]
+    w, h = max(width, 1.0), max(height, 1.0)
+    fit = min(1.0, cfg["fit_px"] / max(w, h))
+    fit *= min(1.0, cfg["short_side_px"] / (min(w, h) * fit))
+    tiles = math.ceil(w * fit / cfg["tile_px"]) * math.ceil(h * fit / cfg["tile_px"])
     return int(cfg["base"] + cfg["per_tile"] * tiles)
 
 
@@ -154,6 +162,7 @@ def _token_extras(
     input_images: int,
     input_pixels: int,
     partial_images: int,
+    input_sizes: Sequence[tuple[int, int]] = (),
 ) -> tuple[_Band, list[str]]:
     """Prompt text, edit inputs and streamed partial images, priced by token rates."""
     table = price_table()
@@ -165,9 +174,13 @@ def _token_extras(
             prompt_chars / cpt["few"] * per_token,
             prompt_chars / cpt["many"] * per_token,
         )
-    if input_images > 0:
-        each = input_pixels / input_images if input_pixels > 0 else table["reference_pixels"]
-        tokens = _input_image_tokens(each) * input_images
+    if input_sizes or input_images > 0:
+        if input_sizes:  # the shapes the plan will upload
+            tokens = sum(input_image_tokens(w, h) for w, h in input_sizes)
+            input_images = len(input_sizes)
+        else:
+            each = input_pixels / input_images if input_pixels > 0 else table["reference_pixels"]
+            tokens = _input_image_tokens(each) * input_images
         usd = tokens * rates["image_in"] / 1e6
         band += _Band(usd, usd, usd * table["input_image_tokens"]["high_factor"])
         notes.append(f"{input_images} input image(s) ~{tokens} tokens")
@@ -187,6 +200,7 @@ def estimate(
     input_images: int = 0,
     input_pixels: int = 0,
     partial_images: int = 0,
+    input_sizes: Sequence[tuple[int, int]] = (),
 ) -> CostEstimate:
     """Estimated USD for `n` images, before the request is sent.
 
@@ -196,7 +210,8 @@ def estimate(
     "auto" size as the dearest listed size; a free size (gpt-image-2) is the
     1024x1024 price scaled by pixel area, with the band from the other sizes'
     price per pixel. Plus the prompt's text tokens (about 4 characters each),
-    edit inputs (`input_images` images of `input_pixels` pixels in all) as
+    edit inputs (`input_sizes`, the shapes sent; or `input_images` images of
+    `input_pixels` pixels in all, assumed square) as
     image-input tokens, and about 100 output tokens per streamed partial image.
     A model without a price is priced as gpt-image-2 and labelled a guess,
     with the band widened to half and twice the figure.
@@ -221,7 +236,7 @@ def estimate(
     rates = entry.get("tokens_per_million")
     if rates:
         extra, extra_notes = _token_extras(
-            rates, n, prompt_chars, input_images, input_pixels, partial_images
+            rates, n, prompt_chars, input_images, input_pixels, partial_images, input_sizes
         )
         total += extra
         notes += extra_notes

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 # Refusals by the safety system: retrying them only spends money and time.
 MODERATION_CODES = frozenset(
@@ -307,3 +307,17 @@ def error_from_stream_event(
     elif type_ == "invalid_request_error":
         status, cls = 400, BadRequestError
     return _build(status, body, text, err, request_id, None, cls)
+
+
+NothingToEditReason = Literal["empty_selection", "no_selection", "opaque_layer", "outside_canvas"]
+
+
+class NothingToEditError(ImagesError, ValueError):
+    """Neither a selection nor transparent pixels say where to paint.
+
+    `reason` is one of `NothingToEditReason`, so each host words its own message.
+    """
+
+    def __init__(self, reason: NothingToEditReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalogue import ModelSpec
-from .errors import ImagesError
+from .errors import NothingToEditError
 from .geometry import Bounds, Extent, Point
 from .imaging import Image, Mask, UploadImage, composite_over, encode_mask, encode_upload
 from .masks import coverage_bounds, coverage_from_alpha, selection_bounds, to_api_mask
@@ -35,18 +35,6 @@ from .sizing import PREFERENCES, SizeError, choose_api_size, fit_region_to_aspec
 LAYER_NAME_MAX = 40
 DEFAULT_LAYER_NAME = "OpenAI image"
 _BREAKS = ("Cc", "Zl", "Zp", "Zs")
-
-
-class NothingToEditError(ImagesError, ValueError):
-    """Neither a selection nor transparent pixels say where to paint.
-
-    `reason` is one of "empty_selection", "no_selection", "opaque_layer",
-    "outside_canvas", so an adapter can word its own message.
-    """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,7 +185,7 @@ def variation_window(
     region = canvas if target is None else target.clamp(canvas)
     if region.is_empty:
         return Bounds(canvas.x, canvas.y, min(1, canvas.width), min(1, canvas.height))
-    return _variation_region(region, canvas, spec, size_pref)[0]
+    return variation_region(region, canvas, spec, size_pref)[0]
 
 
 def plan_edit(
@@ -211,7 +199,7 @@ def plan_edit(
     pixels) is repainted; the padded context around it is sent with it."""
     options = options or ContextOptions()
     canvas = snapshot.canvas_bounds
-    fill, target = _edit_target(snapshot, canvas, use_alpha_when_no_selection)
+    fill, target = edit_target(snapshot, use_alpha_when_no_selection)
     region, api = context_region(target, canvas, spec, options, size_pref)
     source = snapshot.image.crop(region.relative_to(snapshot.origin))
     if fill == "selection":
@@ -246,7 +234,7 @@ def plan_variation(snapshot: CanvasSnapshot, spec: ModelSpec, size_pref: str = "
     region = canvas if target is None else target.clamp(canvas)
     if region.is_empty:
         raise NothingToEditError("outside_canvas", "the selection lies outside the canvas")
-    region, api, endpoint = _variation_region(region, canvas, spec, size_pref)
+    region, api, endpoint = variation_region(region, canvas, spec, size_pref)
     source = snapshot.image.crop(region.relative_to(snapshot.origin))
     square = endpoint == "variations"
     upload = encode_upload(source.resize(api), spec, name="image", square_png=square)
@@ -263,7 +251,7 @@ def plan_variation(snapshot: CanvasSnapshot, spec: ModelSpec, size_pref: str = "
     )
 
 
-def _variation_region(
+def variation_region(
     region: Bounds, canvas: Bounds, spec: ModelSpec, size_pref: str
 ) -> tuple[Bounds, Extent, str]:
     """`region` grown to the variation request's aspect, the API extent and the endpoint."""
@@ -357,7 +345,12 @@ def layer_name(prompt: str, index: int | None = None) -> str:
     return text if index is None else f"{text} ({index})"
 
 
-def _edit_target(snapshot: CanvasSnapshot, canvas: Bounds, use_alpha: bool) -> tuple[str, Bounds]:
+def edit_target(snapshot: CanvasSnapshot, use_alpha: bool = True) -> tuple[str, Bounds]:
+    """What an edit repaints: ("selection", its box) or, with nothing selected,
+    ("alpha", the box of the pixels the layer leaves less than opaque). The one
+    "nothing to edit" rule for every entry point: raises NothingToEditError,
+    whose `reason` lets each host word its own message."""
+    canvas = snapshot.canvas_bounds
     if snapshot.selection is not None:
         found = selection_bounds(snapshot.selection)
         if found is None:

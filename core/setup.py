@@ -1,24 +1,26 @@
 """The composition root: a ready `JobRunner` from settings, the key store and the environment.
 
 The CLI and both host adapters build their runner here, so they resolve the
-key, the server and the folders the same way. Precedence for each value: an
-explicit argument, then a setting the user changed from its default, then the
-SDK's environment variables (OPENAI_BASE_URL, ...), then the default.
+key, the server and the folders the same way. Precedence for each value is the
+SDK's: an explicit argument (a flag), then the environment (OPENAI_API_KEY,
+OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, AZURE_OPENAI_*), then the
+saved settings and key store, then the default. So `OPENAI_BASE_URL=... make
+demo` talks to that server whatever a saved setting says.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from .client import ClientConfig, ImagesClient
 from .cost import SpendTracker
 from .errors import ConfigurationError
 from .history import History
-from .jobs import JobOptions, JobRunner
+from .jobs import JobRunner
 from .lifecycle import AccountLifecycle
 from .paths import account_models_path, history_dir, spend_path
-from .planning import ContextOptions
 from .secrets import KeyStore, register_secret
 from .settings import Settings
 
@@ -33,16 +35,31 @@ def load_settings() -> Settings:
     return Settings.load()
 
 
-def client_config(settings: Settings, key: str, base_url: str | None = None) -> ClientConfig:
+# A saved value yields to these variables (ClientConfig.from_env reads them).
+_ENV_OF = {
+    "base_url": ("OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT"),
+    "organization": ("OPENAI_ORG_ID",),
+    "project": ("OPENAI_PROJECT_ID",),
+    "azure_api_version": ("OPENAI_API_VERSION",),
+}
+
+
+def client_config(
+    settings: Settings,
+    key: str,
+    base_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ClientConfig:
+    """Flag over environment over saved settings over default, for each value."""
+    env = os.environ if environ is None else environ
     defaults = Settings()
     over: dict[str, Any] = {
         "connect_timeout": settings.connect_timeout,
         "read_timeout": settings.read_timeout,
         "max_retries": settings.max_retries,
     }
-    if base_url or settings.base_url != defaults.base_url:
-        over["base_url"] = base_url or settings.base_url
     for name in (
+        "base_url",
         "organization",
         "project",
         "azure_deployment",
@@ -50,11 +67,17 @@ def client_config(settings: Settings, key: str, base_url: str | None = None) -> 
         "proxy",
         "ca_bundle",
     ):
-        if getattr(settings, name):
-            over[name] = getattr(settings, name)
+        saved = getattr(settings, name)
+        if not saved or saved == getattr(defaults, name):
+            continue
+        if any(env.get(var) for var in _ENV_OF.get(name, ())):
+            continue  # the environment outranks what was saved
+        over[name] = saved
+    if base_url:
+        over["base_url"] = base_url
     if key:
         over["api_key"] = key
-    return ClientConfig.from_env(**over)
+    return ClientConfig.from_env(environ=env, **over)
 
 
 def make_runner(
@@ -63,6 +86,7 @@ def make_runner(
     """A runner ready to submit jobs; raises ConfigurationError (with how to get a key)."""
     settings = settings or load_settings()
     account = "azure" if settings.is_azure else "openai"
+    # the environment's key first, as the SDK does, then the keychain or key file
     key, _source = KeyStore(account=account, store=settings.key_store).get()
     key = key or os.environ.get("OPENAI_API_KEY", "")
     if not key and need_key:
@@ -73,21 +97,3 @@ def make_runner(
     client = ImagesClient(config)
     dates = AccountLifecycle(account_models_path(config.base_url)) if key else None
     return JobRunner(client, History(history_dir()), SpendTracker(spend_path()), account=dates)
-
-
-def job_options(settings: Settings, **over: Any) -> JobOptions:
-    """The settings' defaults for a job; keyword arguments (the panel's choices) win."""
-    values: dict[str, Any] = {
-        "model": settings.model,
-        "size": settings.size,
-        "quality": None if settings.quality == "auto" else settings.quality,
-        "n": settings.n,
-        "background": None if settings.background == "auto" else settings.background,
-        "output_format": None if settings.output_format == "png" else settings.output_format,
-        "stream": settings.stream_previews,
-        "context": ContextOptions(padding_px=settings.context_padding_px, grow_px=settings.grow_px),
-        "spend_cap_job_usd": settings.spend_cap_job_usd,
-        "spend_cap_day_usd": settings.spend_cap_day_usd,
-    }
-    values.update(over)
-    return JobOptions(**values)

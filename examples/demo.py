@@ -28,6 +28,14 @@ def run(args: list[str]) -> None:
         sys.exit(f"demo: the command above failed with exit code {code}")
 
 
+def _server() -> str:
+    """The server the CLI will talk to, resolved exactly as the CLI resolves it."""
+    from core.settings import Settings
+    from core.setup import client_config
+
+    return client_config(Settings.load(), os.environ.get("OPENAI_API_KEY", "")).base_url
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     with ExitStack() as stack:
@@ -37,10 +45,16 @@ def main() -> None:
             from standin.server import running_standin
 
             server = stack.enter_context(running_standin())
+            # The environment outranks saved settings (core.setup), and the demo's own
+            # settings folder keeps a saved server, key or cap out of it: the stand-in
+            # is the only server this run can reach.
             os.environ["OPENAI_BASE_URL"] = server.base_url
             os.environ["OPENAI_API_KEY"] = "sk-demo-not-a-real-key"
+            os.environ["OPENAI_IMAGES_CONFIG_DIR"] = str(OUT / "config")
+            os.environ.pop("AZURE_OPENAI_ENDPOINT", None)
             print(f"No OPENAI_API_KEY: using the local stand-in at {server.base_url}")
         os.environ.setdefault("OPENAI_IMAGES_DATA_DIR", str(OUT / "data"))
+        print(f"server: {_server()}", flush=True)
         sample, selection = str(SAMPLES / "sample.png"), str(SAMPLES / "selection.png")
         run(
             [

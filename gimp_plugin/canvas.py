@@ -260,9 +260,8 @@ def apply_patches(image, anchor, patches: Sequence[LayerPatch]) -> list:
     layers = []
     image.undo_group_start()
     try:
-        for patch, where in zip(
-            patches, snapshots.stacking_positions(position, len(patches)), strict=True
-        ):
+        for index, where in snapshots.stacking_positions(position, len(patches)):
+            patch = patches[index]
             layer = _new_layer(image, patch)
             image.insert_layer(layer, parent, where)
             layer.set_offsets(patch.bounds.x, patch.bounds.y)

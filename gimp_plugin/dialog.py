@@ -23,7 +23,6 @@ gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import arguments  # noqa: E402
-from .core.cost import estimate  # noqa: E402
 from .core.settings import Settings  # noqa: E402
 from .messages import TITLE, stage_text  # noqa: E402
 
@@ -31,22 +30,23 @@ _UI_NAME = "openai-images"
 PREVIEW_SIZE = 256
 
 
-def cost_text(procedure_name: str, get) -> str:
-    """The line under the arguments: what does not suit the model, else the estimate for
-    the current values (`get(argument)` reads the config)."""
+def cost_text(procedure_name: str, get, image=None) -> str:
+    """The line under the arguments: what does not suit the model, else the core's
+    estimate for the current values on `image` (`get(argument)` reads the config)."""
+    from . import snapshots, workflows
+    from .core.quote import describe
+
     values = arguments.read_values(procedure_name, get)
     problem = arguments.combination_problem(values)
     if problem:
         return problem
     try:
-        est = estimate(
-            values.model, values.quality or "auto", values.size, values.count, len(values.prompt)
-        )
+        box = snapshots.canvas_bounds(image.get_width(), image.get_height())
+        selection = snapshots.selection_bounds(Gimp.Selection.bounds(image))
+        est = workflows.quote(procedure_name, values, box, selection)
     except Exception as exc:  # an unparseable size while typing: say so, do not crash
         return f"Estimated cost: unavailable ({exc})"
-    band = f"${est.low:.2f}–${est.high:.2f}"
-    guess = ", a guess: no published price" if est.guess else ""
-    return f"Estimated cost: ${est.usd:.2f} ({band}{guess}). Figures are estimates."
+    return describe(est) + ". Figures are estimates."
 
 
 def _follow_model(config, name: str, reset: bool) -> None:
@@ -89,19 +89,19 @@ def confirm_run(procedure, config, image) -> bool:
         top.show()
 
     get = config.get_property
-    label = Gtk.Label(label=cost_text(name, get), xalign=0.0)
+    label = Gtk.Label(label=cost_text(name, get, image), xalign=0.0)
     label.set_line_wrap(True)
     dialog.get_content_area().pack_end(label, False, False, 6)
     label.show()
     _follow_model(config, name, reset=False)
     config.connect("notify::model", lambda *_: _follow_model(config, name, reset=True))
     config.connect("notify::custom-model", lambda *_: _follow_model(config, name, reset=False))
-    config.connect("notify", lambda *_: label.set_text(cost_text(name, get)))
+    config.connect("notify", lambda *_: label.set_text(cost_text(name, get, image)))
     try:
         while dialog.run():  # OK: go only when the model takes every choice
             if arguments.combination_problem(arguments.read_values(name, get)) is None:
                 return True
-            label.set_text(cost_text(name, get))
+            label.set_text(cost_text(name, get, image))
         return False
     finally:
         dialog.destroy()

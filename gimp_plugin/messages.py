@@ -32,6 +32,18 @@ STAGE_TEXT = {
 }
 
 
+# The core decides that there is nothing to edit (core.planning.edit_target);
+# these are GIMP's words for each reason.
+NOTHING_TO_EDIT = {
+    "empty_selection": "The selection is empty: select the area to repaint.",
+    "outside_canvas": "The selection lies outside the canvas: select an area on the image.",
+    "no_selection": "Nothing is selected: select the area to repaint.",
+    "opaque_layer": (
+        "Select the area to repaint first (or leave part of the layer transparent to fill it)."
+    ),
+}
+
+
 def stage_text(stage: str, candidate: int | None = None, count: int = 1) -> str:
     text = STAGE_TEXT.get(stage, stage)
     if candidate is not None and count > 1:
@@ -78,6 +90,8 @@ def describe(error: BaseException) -> str:
         )
     elif isinstance(error, errors.APIConnectionError):
         text = f"Could not reach the Images API: {error}. Check the network, proxy and base URL."
+    elif isinstance(error, errors.NothingToEditError):
+        text = NOTHING_TO_EDIT.get(error.reason, str(error))
     elif isinstance(error, errors.ValidationError):
         text = f"This model cannot take that request: {error.field} {error.rule}."
     elif isinstance(error, errors.ConfigurationError):

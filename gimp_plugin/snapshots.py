@@ -11,18 +11,11 @@ without GIMP.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .core.catalogue import get_model
-from .core.errors import ImagesError
+from .core.canvas_port import stack_order
 from .core.geometry import Bounds, Point
-from .core.imaging import Mask
-from .core.planning import edit_window
-
-if TYPE_CHECKING:
-    from .core.jobs import JobOptions  # the type only: jobs brings the HTTP client
 
 RGBA_FORMAT = "R'G'B'A u8"  # sRGB, perceptual (gamma) channels, straight alpha
 COVERAGE_FORMAT = "Y u8"  # selection coverage is linear: 128 means half selected
@@ -66,36 +59,13 @@ def selection_bounds(result: Sequence) -> Bounds | None:
     return None if bounds.is_empty else bounds
 
 
-def edit_read_window(selection: Mask | None, canvas: Bounds, options: JobOptions) -> Bounds:
-    """The part of the canvas an edit run reads: the core's `edit_window` for the run's
-    model, size and context options (the whole canvas when nothing is selected).
-
-    When the core refuses the geometry itself (a size the model does not take, say),
-    one pixel: the job's plan raises the same error in its turn, after any setup
-    error, as it always did, and no canvas is read just to be refused.
-    """
-    try:
-        spec = get_model(options.model)
-        return edit_window(selection, canvas, spec, options.context, options.size)
-    except ImagesError:
-        return Bounds(canvas.x, canvas.y, min(1, canvas.width), min(1, canvas.height))
-
-
 def layer_read_rect(region: Bounds, layer_offset: Point) -> Bounds:
     """A canvas region in the layer's own buffer coordinates (layers may be offset)."""
     return region.relative_to(layer_offset)
 
 
-def transparent_area(pixels: np.ndarray) -> np.ndarray:
-    """Coverage of the pixels to fill when there is no selection: 255 where alpha is 0.
-
-    Only fully transparent pixels count; a half-transparent edge stays the
-    artist's (outpainting fills the empty canvas, it does not repaint edges).
-    """
-    return np.where(pixels[..., 3] == 0, 255, 0).astype(np.uint8)
-
-
-def stacking_positions(anchor_position: int, count: int) -> list[int]:
-    """Where candidate i goes among its siblings (0 = top) so that all sit directly above
-    the anchor layer, candidate 0 uppermost: insert each at anchor_position + i."""
-    return [anchor_position + i for i in range(count)]
+def stacking_positions(anchor_position: int, count: int) -> list[tuple[int, int]]:
+    """(candidate index, position among its siblings, 0 = top) for each new layer, in
+    the core's stacking order (core.canvas_port.stack_order): all directly above the
+    anchor layer, the first candidate uppermost."""
+    return [(index, anchor_position + rank) for rank, index in enumerate(stack_order(count))]

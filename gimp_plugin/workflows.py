@@ -10,14 +10,21 @@ procedures.py turns them into one message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import arguments, canvas, running, snapshots
-from .core import setup
+from .core import canvas_port, setup
+from .core import quote as quotes
+from .core.cost import CostEstimate
 from .core.errors import ImagesError
+from .core.geometry import Bounds
+from .core.imaging import Image, Mask
 from .core.jobs import Job, JobOptions
-from .core.planning import ContextOptions
+from .core.options import Choices
+from .core.options import job_options as decide
+from .core.planning import CanvasSnapshot
 from .messages import UserError, describe
 
 
@@ -39,24 +46,65 @@ def _make_runner():
     return setup.make_runner()
 
 
-def job_options(values: arguments.RunValues) -> JobOptions:
-    """The run's choices over the user's settings (spend caps, mask growth, output format)."""
-    settings = setup.load_settings()
-    context = ContextOptions(
-        padding_px=values.padding, whole_image=values.whole_image, grow_px=settings.grow_px
-    )
-    return setup.job_options(
-        settings,
+def choices(values: arguments.RunValues) -> Choices:
+    """What the run's arguments chose; the core puts them over the saved settings."""
+    return Choices(
         model=values.model,
         size=values.size,
-        quality=values.quality,
+        quality=values.quality or "auto",
         complexity=values.complexity,
         n=values.count,
-        background=values.background,
+        background=values.background or "auto",
         input_fidelity=values.input_fidelity,
         stream=values.stream,
-        context=context,
+        padding_px=values.padding,
+        whole_image=values.whole_image,
     )
+
+
+def job_options(values: arguments.RunValues) -> JobOptions:
+    """The run's choices over the user's settings (core.options.job_options)."""
+    return decide(setup.load_settings(), choices(values))
+
+
+class ImagePort:
+    """The core's view of a GIMP image (core.canvas_port.CanvasPort): the run's layer
+    (or the visible image with Sample merged), read through canvas.py."""
+
+    def __init__(self, image, layer, sample_merged: bool) -> None:
+        self.image, self.layer, self.sample_merged = image, layer, sample_merged
+
+    def document_name(self) -> str:
+        return canvas.document_name(self.image)
+
+    def canvas_bounds(self) -> Bounds:
+        return snapshots.canvas_bounds(self.image.get_width(), self.image.get_height())
+
+    def read_selection(self) -> Mask | None:
+        return canvas.read_selection(self.image)
+
+    def read_snapshot(self, selection: Mask | None, window: Bounds) -> CanvasSnapshot:
+        return canvas.read_snapshot(
+            self.image, self.layer, self.sample_merged, self.document_name(),
+            selection=selection, window=window,
+        )
+
+    def read_layers(self, layers: Sequence[Any], window: Bounds | None) -> list[Image]:
+        return canvas.read_layers(self.image, layers, window)
+
+
+def quote(name: str, values: arguments.RunValues, canvas_box: Bounds,
+          selection: Bounds | None) -> CostEstimate:
+    """The core's estimate for this run as it would be planned (what the caps check)."""
+    options = job_options(values)
+    if name == arguments.GENERATE:
+        return quotes.quote_generate(selection or canvas_box, options, values.prompt)
+    if name == arguments.EDIT:
+        extra = [canvas_box.extent] * len(values.reference_layers)
+        if values.markup_layer is not None:
+            extra.append(canvas_box.extent)
+        return quotes.quote_edit(selection, canvas_box, options, values.prompt, extra)
+    return quotes.quote_variation(selection, canvas_box, options, values.prompt)
 
 
 def _require_prompt(values: arguments.RunValues) -> None:
@@ -66,56 +114,34 @@ def _require_prompt(values: arguments.RunValues) -> None:
 
 def generate(image, drawables, values, interactive: bool, runner) -> tuple[Job, Any]:
     _require_prompt(values)
-    selection = canvas.read_selection(image)
-    whole = snapshots.canvas_bounds(image.get_width(), image.get_height())
-    target = selection.bounds if selection is not None else whole
-    job = runner().submit_generate(
-        values.prompt, target, job_options(values), canvas.document_name(image)
+    layer = canvas.active_layer(drawables)
+    recipe = canvas_port.generate_job(
+        ImagePort(image, layer, values.sample_merged), values.prompt, job_options(values)
     )
-    return job, canvas.active_layer(drawables)
+    return runner().submit(recipe), layer
 
 
 def edit(image, drawables, values, interactive: bool, runner) -> tuple[Job, Any]:
     _require_prompt(values)
     layer = canvas.active_layer(drawables)
-    options = job_options(values)
-    # Only the part of the canvas the plan will use is read: the context crop around
-    # the selection (the whole canvas without one, to find the transparent pixels).
-    selection = canvas.read_selection(image)
-    whole = snapshots.canvas_bounds(image.get_width(), image.get_height())
-    window = snapshots.edit_read_window(selection, whole, options)
-    snapshot = canvas.read_snapshot(
-        image,
-        layer,
-        values.sample_merged,
-        canvas.document_name(image),
-        selection=selection,
-        window=window,
+    # The core reads only the window its plan needs and decides whether there is
+    # anything to edit (the same rule as the CLI's and Krita's).
+    recipe = canvas_port.edit_job(
+        ImagePort(image, layer, values.sample_merged),
+        values.prompt,
+        job_options(values),
+        markup_layer=values.markup_layer,
+        reference_layers=values.reference_layers,
     )
-    if snapshot.selection is None and not snapshots.transparent_area(snapshot.image.pixels).any():
-        # Without a selection the core fills the transparent pixels (outpainting);
-        # with neither there is nothing to edit, and the artist should hear why.
-        raise UserError(
-            "Select the area to repaint first (or leave part of the layer transparent to fill it)."
-        )
-    # The markup is read over the snapshot's window (the core cuts it in the snapshot's
-    # coordinates, exactly like the first image); references over the whole canvas.
-    markup = None
-    if values.markup_layer is not None:
-        (markup,) = canvas.read_layers(image, [values.markup_layer], window)
-    references = canvas.read_layers(image, values.reference_layers)
-    job = runner().submit_edit(values.prompt, snapshot, options, references, markup)
-    return job, layer
+    return runner().submit(recipe), layer
 
 
 def variations(image, drawables, values, interactive: bool, runner) -> tuple[Job, Any]:
     layer = canvas.active_layer(drawables)
-    # A variation re-imagines the whole source; the selection plays no part.
-    snapshot = canvas.read_snapshot(
-        image, layer, values.sample_merged, canvas.document_name(image), selection=None
+    recipe = canvas_port.variation_job(
+        ImagePort(image, layer, values.sample_merged), job_options(values), values.prompt or None
     )
-    job = runner().submit_variation(snapshot, job_options(values), values.prompt or None)
-    return job, layer
+    return runner().submit(recipe), layer
 
 
 _RUNS = {arguments.GENERATE: generate, arguments.EDIT: edit, arguments.VARIATIONS: variations}

@@ -150,6 +150,7 @@ class ImagesDocker(DockWidget):
         box.addWidget(self.status)
         box.addStretch(1)
         self.form.changed.connect(self._update_cost)
+        self.kind.currentIndexChanged.connect(lambda _i: self._update_cost())
         self.form.refresh_models.clicked.connect(lambda _checked=False: self.fetch_account_models())
         # Krita sends no signal when layers change: refresh the lists when they are shown
         self.form.advanced_toggle.toggled.connect(lambda _on: self._fill_layer_lists())
@@ -370,7 +371,9 @@ class ImagesDocker(DockWidget):
             self.recent.removeItem(self.recent.count() - 1)
 
     def _update_cost(self) -> None:
-        self.cost.setText(self.form.cost_text(len(self.prompt.toPlainText())))
+        kind = self.kind.currentData() or "generate"
+        doc = Krita.instance().activeDocument()
+        self.cost.setText(self.form.cost_text(kind, doc, self.prompt.toPlainText().strip()))
 
     def _refresh_key_notice(self) -> None:
         from .settings_dialog import has_api_key

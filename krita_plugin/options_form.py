@@ -25,8 +25,6 @@ BACKGROUNDS = (("auto", None), ("transparent", "transparent"), ("opaque", "opaqu
 
 class OptionsForm(QtWidgets.QWidget):
     changed = QtCore.pyqtSignal()
-    spend_cap_day: float | None = None  # from the settings; the core refuses jobs above them
-    spend_cap_job: float | None = None
     settings_notice: str | None = None  # a saved model moved off a shut-down one, said once
 
     def __init__(self, parent: Any = None) -> None:
@@ -95,8 +93,6 @@ class OptionsForm(QtWidgets.QWidget):
             None if s.background == "auto" else s.background)))
         self.padding.setValue(s.context_padding_px)
         self.stream.setChecked(s.stream_previews)
-        self.spend_cap_day = s.spend_cap_day_usd
-        self.spend_cap_job = s.spend_cap_job_usd
 
     def _advanced_group(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Advanced")
@@ -226,16 +222,21 @@ class OptionsForm(QtWidgets.QWidget):
             return str(data)
         return text or AUTO
 
-    def cost_text(self, prompt_chars: int) -> str:
-        from .core.cost import estimate
+    def cost_text(self, kind: str, document: Any, prompt: str) -> str:
+        """The core's estimate for this job as it would be planned (the size the plan
+        sends, its inputs): the figure the spend caps check."""
+        if document is None:
+            return "Estimated cost: open a document"
+        from . import workflow
 
         opts = self.options()
         try:
-            est = estimate(opts["model"], opts["quality"] or "auto", opts["size"], opts["n"],
-                           prompt_chars)
-        except Exception:  # an unknown size or model: no estimate rather than an error
-            est = None
-        return "Estimated cost: " + (f"about ${est.usd:.3f}" if est else "unknown")
+            est = workflow.quote(kind, document, prompt, **opts)
+        except Exception:  # an unknown size or model while typing: no estimate, no error
+            return "Estimated cost: unknown"
+        from .core.quote import describe
+
+        return describe(est)
 
     def options(self) -> dict[str, Any]:
         """Keyword options for workflow.start / the scripting functions."""
@@ -252,8 +253,6 @@ class OptionsForm(QtWidgets.QWidget):
             "visible": self.visible.isChecked(),
             "prompt_as_is": self.as_is.isChecked() and spec.rewrites_prompt,
         }
-        opts["spend_cap_day_usd"] = self.spend_cap_day
-        opts["spend_cap_job_usd"] = self.spend_cap_job
         if spec.input_fidelity and self.fidelity.currentData():
             opts["input_fidelity"] = self.fidelity.currentData()
         if spec.complexity and self.complexity.currentData():  # "model default": none sent

@@ -12,17 +12,15 @@ Imports krita (through .canvas), .qt and the core; no widgets.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from . import canvas
-from .core.catalogue import get_model
-from .core.errors import ImagesError
+from .core.cost import CostEstimate
+from .core.errors import ImagesError, NothingToEditError
 from .core.geometry import Bounds
+from .core.imaging import Image, Mask
 from .core.jobs import Job, JobOptions, JobRunner, Progress
-from .core.planning import CanvasSnapshot, ContextOptions, edit_window, variation_window
+from .core.planning import CanvasSnapshot
 from .qt import QTimer
 
 POLL_MS = 50
@@ -36,9 +34,9 @@ def get_runner() -> JobRunner:
     """The process-wide runner, built from the settings, key store and environment."""
     global _runner
     if _runner is None:
-        from .core.jobs import runner_from_environment
+        from .core.setup import make_runner
 
-        _runner = runner_from_environment()
+        _runner = make_runner()
     return _runner
 
 
@@ -49,76 +47,74 @@ def set_runner(runner: JobRunner | None) -> None:
 
 
 def job_options(**options: Any) -> JobOptions:
-    """Script/panel keyword options -> the core's JobOptions.
+    """Script/panel keyword options over the saved settings: the core's one rule
+    (core.options.job_options: a choice over the settings, caps the tighter).
 
-    Accepts the JobOptions field names plus `count` (for n), `padding`
-    (context padding in pixels) and `whole_image` (send the whole image as context).
-    """
-    opts = dict(options)
-    if "count" in opts:
-        opts["n"] = opts.pop("count")
-    context = opts.pop("context", None) or ContextOptions()
-    if "padding" in opts:
-        context = replace(context, padding_px=int(opts.pop("padding")))
-    if "whole_image" in opts:
-        context = replace(context, whole_image=bool(opts.pop("whole_image")))
-    known = set(JobOptions.__dataclass_fields__)
-    unknown = sorted(set(opts) - known)
-    if unknown:
-        raise TypeError("unknown option(s): " + ", ".join(unknown))
-    return JobOptions(context=context, **opts)
+    Takes the core's `Choices` names plus `count` (for n) and `padding`
+    (context padding in pixels); an unknown keyword is a TypeError."""
+    from .core.options import Choices
+    from .core.options import job_options as decide
+    from .core.settings import Settings
+
+    return decide(Settings.load(), Choices.from_keywords(**options))
 
 
-def outpaint_mask(snapshot: CanvasSnapshot) -> np.ndarray | None:
-    """Coverage to fill when nothing is selected: the transparent part of the layer.
+class DocumentPort:
+    """The core's view of a Krita document (core.canvas_port.CanvasPort): every
+    read on the GUI thread, the pixels converted to 8-bit sRGB."""
 
-    Partly transparent pixels are partly filled (coverage = 255 - alpha).
-    None when the layer has no transparent pixel at all.
-    """
-    alpha = snapshot.image.pixels[..., 3]
-    coverage = (255 - alpha).astype(np.uint8)
-    return coverage if coverage.any() else None
+    def __init__(self, document: Any, visible: bool = False) -> None:
+        self.document = document
+        self.visible = visible
 
+    def document_name(self) -> str:
+        return canvas.document_name(self.document)
 
-def snapshot_for_edit(document: Any, options: JobOptions, visible: bool = False) -> CanvasSnapshot:
-    """The snapshot of an edit: the selection, or else the layer's transparent pixels.
+    def canvas_bounds(self) -> Bounds:
+        return canvas.canvas_bounds(self.document)
 
-    Only the window the edit needs is read (the context around the selection),
-    so a small edit on a huge canvas stays small. The core fills transparent
-    pixels itself when nothing is selected; the check here only turns "nothing
-    to edit" into a message before the job starts.
-    """
-    selection = canvas.read_selection(document)
-    window = edit_window(
-        selection, canvas.canvas_bounds(document), get_model(options.model),
-        options.context, options.size,
-    )
-    snap = canvas.read_snapshot(document, visible=visible, selection=selection, window=window)
-    if snap.selection is None and outpaint_mask(snap) is None:
-        raise canvas.CanvasError(
-            "Nothing to edit: select an area (a soft selection blends the edge), "
-            "or make part of the layer transparent to extend the image there."
+    def read_selection(self) -> Mask | None:
+        return canvas.read_selection(self.document)
+
+    def read_snapshot(self, selection: Mask | None, window: Bounds) -> CanvasSnapshot:
+        return canvas.read_snapshot(
+            self.document, visible=self.visible, selection=selection, window=window
         )
-    return snap
+
+    def read_layers(self, layers: Sequence[Any], window: Bounds | None) -> list[Image]:
+        return [canvas.read_layer_image(self.document, node, window) for node in layers]
 
 
-def snapshot_for_variation(
-    document: Any, options: JobOptions, visible: bool = False
-) -> CanvasSnapshot:
-    """The selection's box (grown to the request's aspect) or the whole canvas."""
-    selection = canvas.read_selection(document)
-    window = variation_window(
-        selection, canvas.canvas_bounds(document), get_model(options.model), options.size
-    )
-    return canvas.read_snapshot(document, visible=visible, selection=selection, window=window)
+def selection_box(document: Any) -> Bounds | None:
+    """The selection's bounds without reading its pixels (for the panel's estimate)."""
+    sel = document.selection()
+    if sel is None or sel.width() <= 0 or sel.height() <= 0:
+        return None
+    return Bounds(sel.x(), sel.y(), sel.width(), sel.height())
 
 
-def generate_target(document: Any) -> Bounds:
-    """Where a generated image goes: the selection's box, else the whole canvas."""
-    mask = canvas.read_selection(document)
-    if mask is not None:
-        return mask.bounds
-    return Bounds(0, 0, document.width(), document.height())
+def quote(kind: str, document: Any, prompt: str, **options: Any) -> CostEstimate:
+    """The estimate the panel shows: the core's, for the plan this job would make."""
+    from .core import quote as quotes
+
+    opts = job_options(**_choices_only(options))
+    box = canvas.canvas_bounds(document)
+    selection = selection_box(document)
+    if kind == "generate":
+        return quotes.quote_generate(selection or box, opts, prompt)
+    if kind == "edit":
+        extra = [box.extent] * len(options.get("references") or ())
+        if options.get("markup") is not None:
+            extra.append(box.extent)
+        return quotes.quote_edit(selection, box, opts, prompt, extra)
+    return quotes.quote_variation(selection, box, opts, prompt)
+
+
+_NOT_CHOICES = ("visible", "references", "markup")
+
+
+def _choices_only(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if k not in _NOT_CHOICES}
 
 
 class KritaJob:
@@ -190,13 +186,20 @@ class KritaJob:
             self.on_event(self, Progress("finished"))
 
     def apply(self, indices: Sequence[int] | range) -> list[Any]:
-        """Write the chosen candidates as new layers, in order, each above the previous."""
+        """Write the chosen candidates as new layers, stacked as every host stacks
+        them (core.canvas_port.stack_order): the first directly above the source
+        layer and uppermost, the others below it in order, only the first visible."""
+        from .core.canvas_port import stack_order
+
+        chosen = list(indices)
         layers = []
-        above = self.above
-        for i in indices:
-            patch = self.job.result.candidates[i].patch
-            above = canvas.apply_patch(self.document, patch, above=above)
-            layers.append(above)
+        for position in stack_order(len(chosen)):
+            patch = self.job.result.candidates[chosen[position]].patch
+            # each goes directly above the source, so below the ones already placed
+            layer = canvas.apply_patch(self.document, patch, above=self.above)
+            if position > 0:
+                layer.setVisible(False)
+            layers.append(layer)
         return layers
 
     def cancel(self) -> None:
@@ -237,36 +240,48 @@ def start(
     # or, once the last document was closed, a stale wrapper of the closed one
     if document is None or not document_is_open(document):
         raise canvas.CanvasError("No document is open: open or create one first.")
+    from .core import canvas_port
+
     opts = job_options(**options)
     runner = get_runner()
     above = document.activeNode()
+    port = DocumentPort(document, visible)
     if kind == "generate":
-        job = runner.submit_generate(
-            prompt, generate_target(document), opts, canvas.document_name(document)
-        )
+        recipe = canvas_port.generate_job(port, prompt, opts)
     elif kind == "edit":
-        snap = snapshot_for_edit(document, opts, visible=visible)
-        # the markup is cut like the first image, so it is read over the same window
-        guide = None if markup is None else canvas.read_layer_image(
-            document, markup, snap.image_bounds
+        recipe = canvas_port.edit_job(
+            port, prompt, opts, markup_layer=markup, reference_layers=references
         )
-        refs = [canvas.read_layer_image(document, node) for node in references]
-        job = runner.submit_edit(prompt, snap, opts, references=refs, markup=guide)
     elif kind == "variation":
-        snap = snapshot_for_variation(document, opts, visible=visible)
-        job = runner.submit_variation(snap, opts, prompt=prompt or None)
+        recipe = canvas_port.variation_job(port, opts, prompt or None)
     else:
         raise ValueError(f"unknown job kind {kind!r}")
+    job = runner.submit(recipe)
     return KritaJob(
         job, document, above=above, auto_apply=auto_apply, show_partials=show_partials,
         on_event=on_event,
     )
 
 
+# The core decides that there is nothing to edit (core.planning.edit_target);
+# these are Krita's words for each reason.
+NOTHING_TO_EDIT = {
+    "empty_selection": "The selection is empty: select the area to repaint.",
+    "outside_canvas": "The selection lies outside the canvas: select an area on the image.",
+    "no_selection": "Nothing is selected: select the area to repaint.",
+    "opaque_layer": (
+        "Nothing to edit: select an area (a soft selection blends the edge), "
+        "or make part of the layer transparent to extend the image there."
+    ),
+}
+
+
 def describe_error(error: BaseException | None) -> str:
     """A one-line message for the user; never a traceback."""
     if error is None:
         return "The request failed without a message."
+    if isinstance(error, NothingToEditError):
+        return NOTHING_TO_EDIT.get(error.reason, str(error))
     if isinstance(error, (ImagesError, canvas.CanvasError)):
         return str(error) or type(error).__name__
     return f"Unexpected error: {error}"

@@ -4,9 +4,11 @@ Owns `Output` (one rendered image, encoded, with its partial previews),
 `render_job`, `response_body`, `stream_events` and the token `usage` estimate.
 Shapes follow the spec's `ImagesResponse`, `ImageGenUsage` and the
 `image_generation.*` / `image_edit.*` events (shared/openai-images.md sections 7
-and 8). Usage numbers are plausible, not OpenAI's: output image tokens from the
-gpt-image-1 table (272/1056/4160 for a low/medium/high square, scaled by area),
-input image tokens from the vision tile formula, text tokens as length / 4.
+and 8). Usage numbers are plausible, not OpenAI's, but they bill what the
+published prices say: output image tokens per model family (gpt-image-2 and
+later: section 12.2's per-image price over the $30/M image-output rate; gpt-image-1,
+1.5 and mini: gpt-image-1's token table), scaled by area for other sizes; input
+image tokens from the vision tile formula; text tokens as length / 4.
 Imports `render` and `validate` (for `Job`); no HTTP.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +27,61 @@ from PIL import Image
 from . import render
 from .validate import Job
 
-OUTPUT_SQUARE = {"low": 272, "medium": 1056, "high": 4160, "xhigh": 8320, "max": 16640}
-OUTPUT_STANDARD = {
-    (1024, 1536): {"low": 408, "medium": 1584, "high": 6240},
-    (1536, 1024): {"low": 400, "medium": 1568, "high": 6208},
+# Output image tokens of one image, per model family. A size not listed is the
+# square figure scaled by pixel area (section 12, "estimate from pixel area relative
+# to 1024²"); "auto" quality arrives here already resolved to "high" (validate.py).
+#
+# gpt-image-1, -1.5, -1-mini and chatgpt-image-latest (still served by legacy,
+# compatible servers): OpenAI's gpt-image-1 token counts as quoted in
+# shared/openai-images.md section 12.2 "Sanity check" (from OpenAI's
+# image-generation guide, not re-verified [?]); at $40/M they give gpt-image-1's
+# per-image prices and at $32/M gpt-image-1.5's. xhigh/max: 2x and 4x high (no
+# legacy model takes them; kept as before).
+OUTPUT_SQUARE_LEGACY = {
+    "low": 272,  # 12.2 sanity check: low square
+    "medium": 1056,  # 12.2 sanity check: medium square
+    "high": 4160,  # 12.2 sanity check: high square
+    "xhigh": 8320,  # 2 x high (never asked: legacy models refuse xhigh)
+    "max": 16640,  # 4 x high (as xhigh)
 }
-PARTIAL_IMAGE_TOKENS = 100  # reported cost of each partial image [?]
+OUTPUT_STANDARD_LEGACY = {
+    (1024, 1536): {"low": 408, "medium": 1584, "high": 6240},  # 12.2 sanity check: portrait
+    (1536, 1024): {"low": 400, "medium": 1568, "high": 6208},  # 12.2 sanity check: landscape
+}
+
+# gpt-image-2 and later (gpt-image-2, its snapshot, 2.5-*, 2.6-*): no published token
+# counts, so tokens = the per-image price of section 12.2's gpt-image-2 row divided
+# by the image-output rate ($30 per 1M tokens: section 12.1's gpt-image-2 "Image out",
+# and section A: the same for 2, 2.5 and 2.6). 2.5 and 2.6 have no per-image prices of their own:
+# core/prices.json gives them gpt-image-2's, and so does the stand-in.
+# Sources of the prices (section 12.2): yingtu.ai, ai-primer.com, gptimage.news;
+# 0.211 = ~7024 tokens at $30/M per the community.openai.com "ChatGPT Images 2.0" thread.
+OUTPUT_SQUARE_2 = {
+    "low": 200,  # section 12.2: $0.006 / $30 per M
+    "medium": 1767,  # section 12.2: $0.053 / $30 per M = 1766.7
+    "high": 7033,  # section 12.2: $0.211 / $30 per M = 7033.3
+}
+OUTPUT_STANDARD_2 = {
+    (1024, 1536): {
+        "low": 167,  # section 12.2: $0.005 / $30 per M = 166.7
+        "medium": 1367,  # section 12.2: $0.041 / $30 per M = 1366.7
+        "high": 5500,  # section 12.2: $0.165 / $30 per M
+    },
+    # Landscape is priced as portrait, below square: "odd but reported consistently".
+    (1536, 1024): {
+        "low": 167,  # section 12.2: $0.005 / $30 per M = 166.7
+        "medium": 1367,  # section 12.2: $0.041 / $30 per M = 1366.7
+        "high": 5500,  # section 12.2: $0.165 / $30 per M
+    },
+}
+# xhigh/max (2.5-* and 2.6-*): unpublished, billed by output tokens (section A). The
+# stand-in bills them as core/prices.json's "quality_guesses" factors times the high
+# figure at that size, so the estimate and the usage agree; the real counts are unknown.
+HIGH_MULTIPLES_2 = {
+    "xhigh": 2,  # core/prices.json quality_guesses.xhigh.factor (our guess, not OpenAI's)
+    "max": 4,  # core/prices.json quality_guesses.max.factor (our guess, not OpenAI's)
+}
+PARTIAL_IMAGE_TOKENS = 100  # reported cost of each partial image (section 8) [?]
 
 
 @dataclass(frozen=True)
@@ -163,7 +215,7 @@ def b64(data: bytes) -> str:
 def usage(job: Job, images: int, partials: int) -> dict[str, Any]:
     text = max(1, math.ceil(len(job.prompt) / 4))
     image_in = sum(input_image_tokens(i.image.size, job.input_fidelity) for i in job.images)
-    image_out = images * output_image_tokens(job.quality, job.width, job.height)
+    image_out = images * output_image_tokens(job.quality, job.width, job.height, job.model)
     image_out += partials * PARTIAL_IMAGE_TOKENS
     return {
         "input_tokens": text + image_in,
@@ -174,15 +226,32 @@ def usage(job: Job, images: int, partials: int) -> dict[str, Any]:
     }
 
 
-def output_image_tokens(quality: str, width: int, height: int) -> int:
-    table = OUTPUT_STANDARD.get((width, height), {})
+def images_2_or_later(model: str) -> bool:
+    """gpt-image-2, its snapshots, 2.5-* and 2.6-* (and any later gpt-image-N)."""
+    match = re.match(r"gpt-image-(\d+)", model)
+    return match is not None and int(match.group(1)) >= 2
+
+
+def output_image_tokens(quality: str, width: int, height: int, model: str = "gpt-image-1") -> int:
+    """Output image tokens of one image of `model` (default: the gpt-image-1 table)."""
+    if not images_2_or_later(model):
+        square, standard = OUTPUT_SQUARE_LEGACY, OUTPUT_STANDARD_LEGACY
+    elif quality in HIGH_MULTIPLES_2:
+        return HIGH_MULTIPLES_2[quality] * output_image_tokens("high", width, height, model)
+    else:
+        square, standard = OUTPUT_SQUARE_2, OUTPUT_STANDARD_2
+    table = standard.get((width, height), {})
     if quality in table:
         return table[quality]
-    return round(OUTPUT_SQUARE.get(quality, OUTPUT_SQUARE["high"]) * width * height / 1024**2)
+    return round(square.get(quality, square["high"]) * width * height / 1024**2)
 
 
 def input_image_tokens(size: tuple[int, int], fidelity: str | None) -> int:
-    # Fit in 2048x2048, then bring the short side down to 768, count 512 px tiles.
+    # The vision rule core/prices.json "input_image_tokens" documents (edit inputs
+    # counted like vision inputs [?]): fit in 2048x2048, then bring the short side
+    # down to 768 (never up), count 512 px tiles of the image's own sides; 85 + 170 a
+    # tile. High input fidelity (gpt-image-1/1.5 only) costs an unpublished extra:
+    # the stand-in doubles it (within prices.json's high_factor band of 4).
     fit = min(1.0, 2048 / max(size))
     fit *= min(1.0, 768 / (min(size) * fit))
     tiles = math.ceil(size[0] * fit / 512) * math.ceil(size[1] * fit / 512)

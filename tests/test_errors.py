@@ -117,7 +117,9 @@ def test_empty_body_and_other_shapes():
     )
     assert (flat.message, flat.code) == ("no deployment", "DeploymentNotFound")
     assert error_from_response(500, {}, b"[1, 2]").message == "HTTP 500"
-    assert error_from_response(500, {}, b"\xff\xfe").message  # undecodable bytes do not raise
+    # undecodable bytes do not raise, and reach the message as text, not as b'\xff\xfe'
+    undecodable = error_from_response(500, {}, b"\xff\xfe")
+    assert undecodable.message == "\ufffd\ufffd" and "\\x" not in str(undecodable)
 
 
 def test_stream_error_events():

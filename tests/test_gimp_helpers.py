@@ -78,47 +78,10 @@ def test_layer_read_rect_accounts_for_layer_offsets():
     assert rect == geometry.Bounds(15, 13, 30, 40)
 
 
-def test_an_edit_reads_only_the_context_around_a_small_selection_of_a_huge_canvas():
-    canvas = geometry.Bounds(0, 0, 16384, 16384)
-    box = geometry.Bounds(8128, 8144, 128, 96)
-    selection = imaging.Mask(np.full((96, 128), 255, np.uint8), box)
-    options = jobs.JobOptions(model="gpt-image-1", context=planning.ContextOptions(padding_px=64))
-    window = snapshots.edit_read_window(selection, canvas, options)
-    assert window.contains(box.pad(64)) and canvas.contains(window)
-    assert window.width * window.height < 512 * 512
-    assert snapshots.edit_read_window(None, canvas, options) == canvas  # transparent pixels
-
-
-def test_a_refused_size_reads_one_pixel_and_the_plan_still_refuses_it():
-    canvas = geometry.Bounds(0, 0, 96, 64)
-    pixels = np.full((64, 96, 4), 200, np.uint8)
-    coverage = np.zeros((64, 96), np.uint8)
-    coverage[10:40, 20:60] = 255
-    selection = imaging.Mask(coverage, canvas)
-    options = jobs.JobOptions(model="gpt-image-1", size="1000x1000")
-    window = snapshots.edit_read_window(selection, canvas, options)
-    assert window == geometry.Bounds(0, 0, 1, 1)
-    spec = gimp_module("core.catalogue").get_model(options.model)
-    refusals = []
-    for image, origin in ((pixels, canvas.offset), (pixels[:1, :1], window.offset)):
-        snap = planning.CanvasSnapshot(
-            imaging.Image(image.copy()), origin, selection, "doc", canvas=canvas
-        )
-        with pytest.raises(errors.ImagesError) as refused:
-            planning.plan_edit(snap, spec, options.context, options.size)
-        refusals.append((type(refused.value), str(refused.value)))
-    assert refusals[0] == refusals[1]
-
-
-def test_transparent_area_takes_only_fully_transparent_pixels():
-    pixels = np.zeros((1, 3, 4), np.uint8)
-    pixels[0, :, 3] = [0, 1, 255]
-    assert list(snapshots.transparent_area(pixels)[0]) == [255, 0, 0]
-
-
 def test_candidates_stack_above_the_anchor_first_on_top():
-    assert snapshots.stacking_positions(2, 3) == [2, 3, 4]
-    assert snapshots.stacking_positions(0, 1) == [0]
+    # (candidate, position among siblings, 0 = top): candidate 0 uppermost, all above the anchor
+    assert snapshots.stacking_positions(2, 3) == [(0, 2), (1, 3), (2, 4)]
+    assert snapshots.stacking_positions(0, 1) == [(0, 0)]
 
 
 @pytest.mark.parametrize(

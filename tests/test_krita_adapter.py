@@ -29,12 +29,16 @@ class FakeNode:
         self.doc, self._name, self.kind = doc, name, kind
         self.parent, self.children, self.is_locked = None, [], False
         self.reads = []
+        self.visible = True
         self.model, self.depth, self.profile = doc.model, doc.depth, doc.profile
         bpp = doc.bytes_per_pixel
         self.data = np.zeros((doc.h, doc.w, bpp), np.uint8)
 
     def name(self):
         return self._name
+
+    def setVisible(self, visible):  # noqa: N802
+        self.visible = visible
 
     def type(self):
         return self.kind
@@ -343,27 +347,39 @@ def test_script_options_become_job_options(plugin):
         plugin.workflow.job_options(colour="red")
 
 
+def _edit_recipe(plugin, doc, **options):
+    canvas_port = importlib.import_module("openai_images.core.canvas_port")
+    port = plugin.workflow.DocumentPort(doc)
+    return canvas_port.edit_job(port, "a cat", plugin.workflow.job_options(**options))
+
+
 def test_an_opaque_layer_without_selection_has_nothing_to_edit(plugin):
+    """The core's rule (alpha < 255 counts as transparent), worded in Krita's terms."""
+    errors = importlib.import_module("openai_images.core.errors")
     doc, _layer = rgba8_document(np.full((3, 3, 4), 255, np.uint8))
-    with pytest.raises(plugin.canvas.CanvasError, match="select an area"):
-        plugin.workflow.snapshot_for_edit(doc, plugin.workflow.job_options())
+    with pytest.raises(errors.NothingToEditError) as caught:
+        _edit_recipe(plugin, doc)
+    assert caught.value.reason == "opaque_layer"
+    assert "select an area" in plugin.workflow.describe_error(caught.value)
     pixels = np.full((3, 3, 4), 255, np.uint8)
-    pixels[0, 0, 3], pixels[2, 2, 3] = 0, 200
+    pixels[2, 2, 3] = 200  # half transparent only: still something to fill
     doc, _layer = rgba8_document(pixels)
-    snap = plugin.workflow.snapshot_for_edit(doc, plugin.workflow.job_options())
-    assert plugin.workflow.outpaint_mask(snap).tolist() == [[255, 0, 0], [0, 0, 0], [0, 0, 55]]
+    plan = _edit_recipe(plugin, doc).plan()
+    assert plan.fill == "alpha" and plan.region.width >= 1
 
 
 def test_an_edit_reads_only_the_context_around_the_selection(plugin):
     doc, layer = rgba8_document(np.full((300, 400, 4), 255, np.uint8))
     coverage = np.full((20, 30), 255, np.uint8)
     doc.sel = FakeSelection(200, 150, coverage)
-    options = plugin.workflow.job_options(padding=10)
-    snap = plugin.workflow.snapshot_for_edit(doc, options)
-    assert snap.selection.bounds.width == 30 and snap.canvas.width == 400
-    box = snap.image_bounds
-    assert box.contains(snap.selection.bounds.pad(10)) and box.width < 400 and box.height < 300
-    assert layer.reads == [(box.x, box.y, box.width, box.height)], "read beyond the window"
+    plan = _edit_recipe(plugin, doc, padding=10).plan()
+    from openai_images.core.geometry import Bounds
+
+    box = plan.region
+    assert box.contains(Bounds(200, 150, 30, 20).pad(10)) and box.width < 400
+    assert box.height < 300
+    (read,) = layer.reads
+    assert read[2] < 400 and read[3] < 300, "read beyond the window"
 
 
 class FakeJob:
@@ -411,8 +427,10 @@ def test_a_job_previews_partials_then_applies_its_results(plugin):
     assert seen[1] == ("partial", ["painted", "[preview] boat"])
     assert seen[2] == ("partial", ["painted", "[preview] boat"]), "the old partial stayed"
     assert job.partials_shown == 2
-    assert names(doc) == ["painted", "boat", "boat (2)"]
+    # bottom to top: every host stacks the first candidate uppermost, only it visible
+    assert names(doc) == ["painted", "boat (2)", "boat"]
     assert [n.name() for n in job.layers] == ["boat", "boat (2)"]
+    assert [n.visible for n in job.layers] == [True, False]
     assert seen[-1][0] == "finished" and not job._timer.running
 
 

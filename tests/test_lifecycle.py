@@ -15,6 +15,7 @@ from core.history import History
 from core.imaging import Image
 from core.jobs import JobOptions, JobRunner
 from core.planning import CanvasSnapshot
+from core.recipes import edit_recipe, generate_recipe, variation_recipe
 from core.settings import Settings
 
 DEC_2 = date(2026, 12, 2)
@@ -128,11 +129,11 @@ class _NoNetwork:
 @pytest.mark.parametrize("model", GONE_ON_DEC_1)
 def test_a_job_on_a_shut_down_model_is_refused_before_anything_is_planned(tmp_path, model):
     runner = JobRunner(_NoNetwork(), History(tmp_path / "h"))  # type: ignore[arg-type]
-    recipe = runner.variation_recipe(_snapshot(), JobOptions(model=model))
+    recipe = variation_recipe(_snapshot(), JobOptions(model=model))
     with pytest.raises(ValidationError) as caught:
         runner.dry_run(recipe)
     assert caught.value.field == "model" and "gpt-image-2.6" in str(caught.value)
-    job = runner.submit(runner.edit_recipe("a cat", _snapshot(), JobOptions(model=model)))
+    job = runner.submit(edit_recipe("a cat", _snapshot(), JobOptions(model=model)))
     assert job.wait(10) and job.state == "failed"
     assert isinstance(job.error, ValidationError) and "2026-12-01" in str(job.error)
 
@@ -142,7 +143,7 @@ def test_a_job_on_an_ending_model_says_so_once_and_runs(tmp_path):
     cache.store([{"id": "gpt-image-2", "shutdown_date": "2026-12-20"}])
     runner = JobRunner(_NoNetwork(), History(tmp_path / "h"), account=cache)  # type: ignore[arg-type]
     target, options = Bounds(0, 0, 1024, 1024), JobOptions(model="gpt-image-2")
-    recipe = runner.generate_recipe("a cat", target, options)
+    recipe = generate_recipe("a cat", target, options)
     plan = runner.dry_run(recipe)
     assert plan["notice"] and "2026-12-20" in plan["notice"]
 

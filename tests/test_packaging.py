@@ -1,6 +1,7 @@
 """The installable bundles: wheel tags per platform and Python, clean imports, install.
 
-The bundle tests use dist/ when `make dist` has filled it, else build every bundle once
+The bundle tests (marked `bundles`: `make test-packaging` runs them, `make test` leaves
+them out) use dist/ when `make dist` has filled it, else build every bundle once
 per session into a temporary folder (downloads are cached in PACKAGING_CACHE, so only
 the first build on a machine goes to PyPI). The import tests run each Linux bundle in a
 clean interpreter (-I -S: no site-packages, so numpy and friends can only come from the
@@ -117,6 +118,7 @@ def _package_prefix(bundle: targets.Bundle) -> str:
     return "openai_images/" if bundle.host == "krita" else "openai-images/openai_images/"
 
 
+@pytest.mark.bundles
 @pytest.mark.parametrize("bundle", targets.BUNDLES, ids=_bundle_id)
 def test_vendored_wheels_carry_the_intended_platform_and_python_tags(bundle, bundle_dir):
     archive = Archive(bundle_dir / bundle.file_name(builder.plugin_version()))
@@ -166,6 +168,7 @@ def _platform_matches(tag: str, platform: targets.Platform) -> bool:
     return re.fullmatch(rf"macosx_\d+_\d+_({arch}|universal2)", tag) is not None
 
 
+@pytest.mark.bundles
 @pytest.mark.parametrize("bundle", targets.BUNDLES, ids=_bundle_id)
 def test_manifest_lists_every_vendored_wheel_with_hashes_and_licences(bundle, bundle_dir):
     archive = Archive(bundle_dir / bundle.file_name(builder.plugin_version()))
@@ -187,6 +190,8 @@ def test_manifest_lists_every_vendored_wheel_with_hashes_and_licences(bundle, bu
     assert skipped == {name for name, _ in bundle.unvendorable}
 
 
+@pytest.mark.bundles
+@pytest.mark.slow
 def test_krita_zip_is_what_kritas_own_importer_accepts(bundle_dir, installed, tmp_path):
     """Krita's plug-in importer (from the cached trixie root folder) unpacks the zip
     to the same files as install.install_krita."""
@@ -279,6 +284,7 @@ def _install(host: str, bundle_dir: Path, home: Path) -> str:
     return "plug-ins/openai-images"
 
 
+@pytest.mark.bundles
 @pytest.mark.parametrize("host", ["krita", "gimp"])
 @pytest.mark.parametrize("version", targets.LINUX_PYTHONS)
 def test_linux_bundle_imports_core_numpy_pil_httpx_in_a_clean_interpreter(
@@ -297,6 +303,8 @@ def test_linux_bundle_imports_core_numpy_pil_httpx_in_a_clean_interpreter(
     assert "/openai_images/vendor/common/certifi/" in facts["certifi"]
 
 
+@pytest.mark.bundles
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["krita", "gimp"])
 def test_a_broken_vendored_library_gives_one_message_naming_it(host, bundle_dir, tmp_path):
     home = tmp_path / "home"

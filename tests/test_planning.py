@@ -215,6 +215,7 @@ def same_plan(a: EditPlan, b: EditPlan) -> None:
     assert np.array_equal(a.source.pixels, b.source.pixels)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(
     x=st.integers(-40, 700),

@@ -278,7 +278,8 @@ def test_generation_response_shape_and_usage(client, server):
         "png",
     )
     usage = body["usage"]
-    assert usage["output_tokens"] == 1568 == usage["output_tokens_details"]["image_tokens"]
+    # gpt-image-2's medium 1536x1024 price, $0.041, at $30 per million output tokens
+    assert usage["output_tokens"] == 1367 == usage["output_tokens_details"]["image_tokens"]
     assert usage["input_tokens_details"] == {"text_tokens": 3, "image_tokens": 0}
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
     image = decoded(body["data"][0]["b64_json"])

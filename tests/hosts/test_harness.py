@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scenarios  # noqa: E402
 
@@ -114,6 +116,7 @@ def test_unexpected_log_errors_and_failed_checks_are_both_reported(tmp_path, mon
     assert outcome.problems[1] == "check failed: n is wrong"
 
 
+@pytest.mark.slow  # the harness sleeps 2 s + 4 s before its two retries after rc 134
 def test_a_host_that_never_ran_the_scenario_fails_with_its_exit_status(tmp_path, monkeypatch):
     out = _scenario(tmp_path, monkeypatch, "def check(result):\n    pass\n")
     outcome = scenarios.run_scenario(

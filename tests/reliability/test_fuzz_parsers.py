@@ -146,7 +146,30 @@ def test_any_raw_body_gives_a_result_or_our_error(status, head, body):
 def test_error_replies_never_raise_while_being_read(status, head, body):
     err = error_from_response(status, head, body)
     assert isinstance(err, APIStatusError) and err.status == status
-    assert isinstance(str(err), str)
+    text = str(err)
+    # the status first, then a message of its own (never empty), then the request id
+    assert text.startswith(f"HTTP {status}") and err.message and err.message in text
+    request_id = head.get("x-request-id") or None
+    assert err.request_id == request_id
+    assert text.endswith(f" [request id {request_id}]" if request_id else err.message)
+    try:
+        parsed = json.loads(body.decode("utf-8", errors="replace"))
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        # no JSON error object (an HTML page, raw bytes): a short one-line excerpt
+        assert len(text.splitlines()) == 1 and len(err.message) <= 300, text
+
+
+def strings_in(value) -> set[str]:
+    """Every string anywhere in a JSON value."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return {s for item in value.values() for s in strings_in(item)}
+    if isinstance(value, list):
+        return {s for item in value for s in strings_in(item)}
+    return set()
 
 
 @FUZZ
@@ -154,7 +177,13 @@ def test_error_replies_never_raise_while_being_read(status, head, body):
 def test_error_frames_never_raise_while_being_read(payload, request_id):
     err = error_from_stream_event(payload, request_id)
     assert isinstance(err, APIStatusError)
-    assert isinstance(str(err), str)
+    # the server's own words or our default, never a dump of the payload ("{'error': ...}")
+    default = "an error occurred during streaming"
+    assert err.message == default or err.message in strings_in(payload), err.message
+    head = f"HTTP {err.status}" if err.status else "stream error"
+    assert str(err).startswith(head) and err.message in str(err)
+    assert err.request_id == request_id
+    assert str(err).endswith(f" [request id {request_id}]" if request_id else err.message)
 
 
 # ---- event streams ---------------------------------------------------------------------------

@@ -84,6 +84,7 @@ def debug_log(tmp_path) -> Iterator[Path]:
         handler.close()
 
 
+@pytest.mark.slow
 def test_a_cli_session_leaves_the_key_only_in_its_private_file(
     standin, user_dirs, tmp_path, monkeypatch, capsys, debug_log
 ):

@@ -26,6 +26,7 @@ import tracemalloc
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 from core.errors import (
     AuthenticationError,
@@ -144,6 +145,7 @@ def check(outcome: Outcome) -> None:
         assert str(o.error) and "internal error" not in str(o.error), label
 
 
+@pytest.mark.slow  # SOAK_JOBS jobs in a row: 20 in `make test` (about 2-4 s), 200 in `make soak`
 def test_soak(tmp_path):
     with running_standin(legacy=True) as standin:
         soak(standin, tmp_path)
