@@ -19,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .catalogue import DEFAULT_MODEL, get_model, known_models
+from .cost import SpendCapError
 from .errors import (
     APIConnectionError,
     APIError,
@@ -118,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"invalid request: {exc}", EXIT_USAGE)
     except NothingToEditError as exc:  # decided before anything is sent: a usage error
         return _fail(f"nothing to edit: {exc}", EXIT_USAGE)
+    except SpendCapError as exc:  # refused before anything is sent
+        return _fail(f"not sent: the {exc}; raise the cap in the settings to go ahead", EXIT_USAGE)
     except (ConfigurationError, ImageDecodeError, OSError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except CancelledError:

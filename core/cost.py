@@ -1,8 +1,8 @@
 """What a request will probably cost, what it did cost, and the daily spend.
 
-Owns the reading of prices.json, `estimate` (before a request), `actual_cost`
-(after it, from the `usage` the API returns) and `SpendTracker` (spend per
-day, checked against the user's caps).
+Owns the reading of prices.json, `estimate` (before a request) and
+`actual_cost` (after it, from the `usage` the API returns). The spend per day,
+checked against the user's caps, is core.spend's `SpendTracker`.
 
 Every figure here is an ESTIMATE in US dollars. The price table is data taken
 from secondary sources (see prices.json); OpenAI's invoice is the only truth.
@@ -16,18 +16,16 @@ from __future__ import annotations
 import json
 import logging
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from . import paths
 from .catalogue import get_model, parse_size
-from .errors import ImagesError
+
+# The day's ledger and its caps live in core.spend; importable from here as before.
+from .spend import SpendCapError, SpendTracker
 
 log = logging.getLogger(__name__)
 
@@ -322,89 +320,7 @@ def actual_cost(model: str, usage: dict[str, Any] | None) -> float | None:
         return None
     return ((into or 0.0) + (out or 0.0)) / 1e6
 
-
-class SpendCapError(ImagesError):
-    """A request would take the spend past a cap. `kind` is "job" or "day"."""
-
-    def __init__(self, kind: str, cap: float, spent: float, estimate: float) -> None:
-        self.kind, self.cap, self.spent, self.estimate = kind, cap, spent, estimate
-        if kind == "job":
-            text = f"estimated ${estimate:.2f} is over the per-job cap of ${cap:.2f}"
-        else:
-            text = (
-                f"estimated ${estimate:.2f} on top of ${spent:.2f} spent today "
-                f"is over the daily cap of ${cap:.2f}"
-            )
-        super().__init__(text + " (figures are estimates)")
-
-
-class SpendTracker:
-    """Estimated spend per local calendar day, kept in a private JSON file.
-
-    `add` what a finished job cost (its `actual_cost`, or the estimate when
-    there is none); `check` before a job. Figures are estimates. Two programs
-    adding at the same instant may lose one addition (the file is rewritten
-    whole); acceptable for a soft cap.
-    """
-
-    def __init__(self, path: Path, keep_days: int = 92) -> None:
-        self.path = Path(path)
-        self.keep_days = keep_days
-        self._lock = threading.Lock()
-
-    def _load(self) -> dict[str, float]:
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("spend ledger %s unreadable (%s); starting from zero", self.path, exc)
-            return {}
-        days = data.get("days") if isinstance(data, dict) else None
-        if not isinstance(days, dict):
-            log.warning("spend ledger %s has no 'days'; starting from zero", self.path)
-            return {}
-        return {
-            str(day): float(usd)
-            for day, usd in days.items()
-            if isinstance(usd, (int, float))
-            and not isinstance(usd, bool)
-            and math.isfinite(usd)
-            and usd >= 0
-        }
-
-    def spent(self, day: date | None = None) -> float:
-        """Estimated USD spent on `day` (today by default)."""
-        with self._lock:
-            return self._load().get((day or date.today()).isoformat(), 0.0)
-
-    def add(self, usd: float, day: date | None = None) -> float:
-        """Add `usd` to `day` (today) and return that day's new total."""
-        if not math.isfinite(usd) or usd < 0:
-            raise ValueError("spend must be a finite amount of at least 0")
-        key = (day or date.today()).isoformat()
-        with self._lock:
-            days = self._load()
-            days[key] = days.get(key, 0.0) + usd
-            kept = dict(sorted(days.items())[-self.keep_days :])
-            if not self.path.parent.exists():
-                paths.ensure_private_dir(self.path.parent)
-            body = json.dumps({"version": 1, "days": kept}, indent=1, sort_keys=True)
-            paths.write_private_file(self.path, body.encode("utf-8"))
-            return kept.get(key, days[key])
-
-    def check(
-        self,
-        estimate: CostEstimate | float,
-        cap_per_day: float | None = None,
-        cap_per_job: float | None = None,
-        day: date | None = None,
-    ) -> None:
-        """Raise `SpendCapError` if the job's estimate breaks either cap (None = no cap)."""
-        usd = estimate.usd if isinstance(estimate, CostEstimate) else float(estimate)
-        if cap_per_job is not None and usd > cap_per_job:
-            raise SpendCapError("job", cap_per_job, 0.0, usd)
-        if cap_per_day is not None:
-            spent = self.spent(day)
-            if spent + usd > cap_per_day:
-                raise SpendCapError("day", cap_per_day, spent, usd)
+__all__ = [
+    "CostEstimate", "SpendCapError", "SpendTracker", "actual_cost", "estimate",
+    "input_image_tokens", "price_table",
+]

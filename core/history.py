@@ -1,7 +1,8 @@
 """The result history: every image the API returns, on disk before anyone sees it.
 
-Owns `ResultMeta` (what produced a result), `HistoryEntry` (one stored
-result) and `History` (record, list, get, delete, prune). Results survive a
+Owns `HistoryEntry` (one stored result) and `History` (record, list, get,
+delete, prune); `ResultMeta` (what produced a result, as the sidecar stores
+it) lives in result_meta.py and is re-exported here. Results survive a
 closed document or a crash, keep their prompt and settings for "reuse", and
 are shared by the Krita and GIMP plug-ins through one folder
 (`paths.history_dir()` by default). Layout, by local date:
@@ -13,10 +14,10 @@ are shared by the Krita and GIMP plug-ins through one folder
 The entry id is "20261123-204512123456-1a2b3c4d": the date folder and the file
 stem, so `get` needs no search and ids sort by time. Each file is written
 atomically and owner-only (0600) in folders that are 0700. A sidecar never
-holds an API key: every string goes through `secrets.redact`, and entries
-named like credentials are dropped.
+holds an API key: `ResultMeta.to_dict` redacts every string and drops
+entries named like credentials.
 
-Imports `.paths` and `.secrets`; no httpx, no host modules, no numpy.
+Imports `.paths` and `.result_meta`; no httpx, no host modules, no numpy.
 """
 
 from __future__ import annotations
@@ -25,23 +26,24 @@ import builtins
 import contextlib
 import json
 import logging
-import math
 import os
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from . import paths
-from .secrets import redact
+from .result_meta import JOBS, ResultMeta
+
+# ResultMeta and JOBS live in result_meta.py; jobs.py and tests import ResultMeta from here.
+__all__ = ["JOBS", "SIDECAR_VERSION", "History", "HistoryEntry", "ResultMeta"]
 
 log = logging.getLogger(__name__)
 
-JOBS = ("generate", "edit", "variation")
 SIDECAR_VERSION = 1
 _EXTENSIONS = {
     "png": "png",
@@ -55,115 +57,8 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STEM = re.compile(r"^\d{12}-[0-9a-f]{8}$")
 _ID = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{12}-[0-9a-f]{8})$")
 _ATTACHMENT = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-# Dict entries with these names are dropped from sidecars whatever their value looks like.
-_CREDENTIAL_NAMES = frozenset(
-    {
-        "api_key",
-        "apikey",
-        "api-key",
-        "key",
-        "authorization",
-        "azure_ad_token",
-        "token",
-        "access_token",
-        "secret",
-        "password",
-    }
-)
 # A crashed writer leaves ".name.xyz.tmp" behind; prune removes those older than this.
 _STALE_TEMP = timedelta(hours=1)
-
-
-@dataclass
-class ResultMeta:
-    """What produced one result, as stored in its sidecar.
-
-    `created` is an ISO 8601 time (filled in by `record` when empty);
-    `region` is (x, y, width, height) on the document or None for a whole
-    image; `candidate` is the index among the n results of one request;
-    `settings` holds the options used, so the UI can "reuse settings".
-    None means "not sent / not returned" (quality, background, usage, ...).
-    Costs are estimates in USD (see cost.py).
-    """
-
-    prompt: str = ""
-    revised_prompt: str | None = None
-    model: str = ""
-    job: str = "generate"
-    size: str = ""
-    quality: str | None = None
-    background: str | None = None
-    output_format: str = "png"
-    request_id: str | None = None
-    usage: dict[str, Any] | None = None
-    estimated_cost: float | None = None
-    actual_cost: float | None = None
-    created: str = ""
-    document: str = ""
-    region: tuple[int, int, int, int] | None = None
-    candidate: int = 0
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready values with every string redacted and credential entries dropped."""
-        data = asdict(self)
-        data["region"] = list(self.region) if self.region else None
-        scrubbed: dict[str, Any] = _scrub(data)
-        return scrubbed
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ResultMeta:
-        """Tolerant reading: unknown keys are ignored, ill-typed values get the default."""
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name in data:
-                value = _read_field(f.name, data[f.name])
-                if value is not _BAD:
-                    values[f.name] = value
-        return cls(**values)
-
-
-_BAD = object()
-_OPTIONAL_STR = ("revised_prompt", "request_id", "quality", "background")
-_OPTIONAL_FLOAT = ("estimated_cost", "actual_cost")
-
-
-def _read_field(name: str, value: Any) -> Any:
-    if name in _OPTIONAL_STR:
-        return value if value is None or isinstance(value, str) else _BAD
-    if name in _OPTIONAL_FLOAT:
-        if value is None:
-            return None
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return float(value) if ok and math.isfinite(value) else _BAD
-    if name == "usage":
-        return value if value is None or isinstance(value, dict) else _BAD
-    if name == "settings":
-        return value if isinstance(value, dict) else _BAD
-    if name == "region":
-        if value is None:
-            return None
-        ok = isinstance(value, (list, tuple)) and len(value) == 4
-        ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        return tuple(value) if ok else _BAD
-    if name == "candidate":
-        return value if isinstance(value, int) and not isinstance(value, bool) else _BAD
-    return value if isinstance(value, str) else _BAD
-
-
-def _scrub(value: Any) -> Any:
-    """Redact every string (keys too) and drop credential-named entries, recursively."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {
-            redact(str(k)): _scrub(v)
-            for k, v in value.items()
-            if str(k).strip().lower() not in _CREDENTIAL_NAMES
-        }
-    if isinstance(value, (list, tuple)):
-        return [_scrub(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)

@@ -47,17 +47,27 @@ def _make_runner():
 
 
 def choices(values: arguments.RunValues) -> Choices:
-    """What the run's arguments chose; the core puts them over the saved settings."""
+    """What the run's arguments chose; the core puts them over the saved settings.
+
+    A GIMP argument always has a value, so one left at its declared default counts as
+    not chosen and the saved setting applies (as in the CLI and Krita, which share the
+    settings file): the dialog's Auto quality, 1 candidate, 64 px padding... Streaming
+    is always the run's own choice: a script shows no previews."""
+    defaults = {a.name: a.default for a in arguments.procedure_arguments(arguments.GENERATE)}
+
+    def chosen(value: Any, default: Any) -> Any:
+        return None if value == default else value
+
     return Choices(
-        model=values.model,
-        size=values.size,
-        quality=values.quality or "auto",
+        model=chosen(values.model, defaults[arguments.MODEL.name]),
+        size=chosen(values.size, arguments.SIZE.default),
+        quality=values.quality,  # None: Auto, the default
         complexity=values.complexity,
-        n=values.count,
-        background=values.background or "auto",
+        n=chosen(values.count, arguments.COUNT.default),
+        background=values.background,  # None: Auto, the default
         input_fidelity=values.input_fidelity,
         stream=values.stream,
-        padding_px=values.padding,
+        padding_px=chosen(values.padding, arguments.PADDING.default),
         whole_image=values.whole_image,
     )
 

@@ -68,4 +68,13 @@ def _short(record: Any) -> dict[str, Any]:
         "status": record.status,
         "fault": record.fault,
         "error": record.error,
+        # what a host scenario checks about the request a plug-in sent and its answer
+        "path": record.path,
+        "fields": dict(record.fields),
+        "files": [
+            {"name": f.name, "content_type": f.content_type, "width": f.width,
+             "height": f.height}
+            for f in record.files
+        ],
+        "images_back": list(record.images_back),
     }

@@ -204,6 +204,8 @@ class Handler(Intake, Wire, BaseHTTPRequestHandler):
         outputs = render_job(job, holes) if holes else render_job(job)
         if plan.oversize_mb:
             outputs[0] = Output(render.noise_png(plan.oversize_mb), outputs[0].partials)
+        else:
+            self.record.images_back = [render.facts(out.final) for out in outputs]
         latency = self.standin.latency * job.n
         created = int(time.time())
         self.record.outcome = "ok" if plan.name == "none" else "fault"

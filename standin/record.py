@@ -55,6 +55,9 @@ class RequestRecord:
     stream: bool = False
     status: int | None = None  # None: no status line was sent (reset, disconnect)
     outcome: str = "pending"  # ok, rejected, unauthorized, fault, disconnected, not_found
+    # what went back, per final image: {"width", "height", "alpha0_fraction"}; host
+    # scenarios check from it that an edit came back with holes and was still whole
+    images_back: list[dict[str, Any]] = field(default_factory=list)
     started: float = 0.0
     finished: float | None = None
 

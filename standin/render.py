@@ -204,3 +204,11 @@ def noise_png(megabytes: float) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "PNG", compress_level=0)
     return buffer.getvalue()
+
+
+def facts(encoded: bytes) -> dict[str, object]:
+    """Size and the share of fully transparent pixels of an image we sent back."""
+    with Image.open(io.BytesIO(encoded)) as img:
+        rgba = np.asarray(img.convert("RGBA"))
+    alpha0 = float((rgba[..., 3] == 0).mean()) if rgba.size else 0.0
+    return {"width": int(rgba.shape[1]), "height": int(rgba.shape[0]), "alpha0_fraction": alpha0}

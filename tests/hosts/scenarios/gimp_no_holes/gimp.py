@@ -12,20 +12,15 @@ cases, each on a fresh image, each a non-interactive call of the edit procedure:
   procedure has no output-format argument, so the API's png is what comes back).
   The transparency that was asked for is kept: alpha-0 pixels in the selection.
 
-The plug-in process talks to the stand-in through a recording pass-through run
-in this batch process (wire_tap.py): the user's settings.json names it as the
-server (the plug-in reads its settings on every call; the file is put back as it
-was afterwards). It records the form fields the stand-in received and the alpha-0
-share of what came back; the stand-in's own log counts the edits it answered.
+The stand-in's own log (GET /_standin/requests) says what it received (the form
+fields, the file parts) and the alpha-0 share of what it sent back.
 Exports per case: before/after PNGs, the new layer alone as canvas-sized RGBA
 (.bin) and the selection's coverage (.bin), for check.py to compare again.
 """
 
-import json
 import os
 import sys
 import traceback
-import urllib.request
 
 import gi
 
@@ -33,15 +28,14 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio  # noqa: E402
 from gimp_calls import call, layers  # noqa: E402 (tests/hosts/inhost)
+from standin_control import images_requests, standin  # noqa: E402 (tests/hosts/inhost)
 
-# numpy and Pillow (for wire_tap's alpha count) from the plug-in's vendored folders
+# numpy from the plug-in's vendored folders
 sys.path.insert(0, os.path.join(Gimp.directory(), "plug-ins", "openai-images"))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from openai_images import _vendor  # noqa: E402
 
 _vendor.activate()
 import numpy as np  # noqa: E402
-from wire_tap import WireTap  # noqa: E402
 
 W, H = 160, 120
 SELECTION = (40, 30, 70, 50)  # x, y, w, h: inside the layer, away from its edges
@@ -52,18 +46,6 @@ PROMPT = "a red umbrella"
 # cover only part of it (in the transparent case the rest is painted).
 PADDING = 16
 EDIT = "plug-in-openai-images-edit"
-STANDIN_BASE = os.environ["OPENAI_BASE_URL"]
-
-
-def standin(path, order=None):
-    """The stand-in's control route (its URL root is OPENAI_BASE_URL without /v1)."""
-    root = STANDIN_BASE.rsplit("/v1", 1)[0]
-    data = json.dumps(order).encode() if order is not None else None
-    request = urllib.request.Request(f"{root}/_standin/{path}", data=data)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read() or b"null")
 
 
 def pattern():
@@ -114,7 +96,7 @@ def export(image, path):
     Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, image, Gio.File.new_for_path(path), None)
 
 
-def run_case(out, tap, case, **values):
+def run_case(out, case, **values):
     image, paint = make_image()
     image.select_rectangle(Gimp.ChannelOps.REPLACE, *SELECTION)
     sel = (
@@ -128,7 +110,7 @@ def run_case(out, tap, case, **values):
     layers_before = layers(image)
     ids_before = {layer.get_id() for layer in image.get_layers()}
     export(image, os.path.join(out, f"{case}-before.png"))
-    wire_before = len(tap.images_records())
+    wire_before = len(images_requests())
     answered_before = len([r for r in standin("requests") if r["endpoint"] == "edits"])
 
     called = call(
@@ -161,7 +143,7 @@ def run_case(out, tap, case, **values):
         "inside_changed": int(changed[inside].sum()),
         "outside_changed": int(changed[outside].sum()),
         "source_unchanged": bool(np.array_equal(read(paint, 0, 0, W, H), source_before)),
-        "wire": tap.images_records()[wire_before:],
+        "wire": images_requests()[wire_before:],
         "standin_edits": edits,
     }
     with open(os.path.join(out, f"{case}-new-layer.bin"), "wb") as f:
@@ -184,45 +166,17 @@ def _box(mask):
     ]
 
 
-def _point_settings_at(url):
-    """settings.json naming `url` as the server; returns how to put the old file back."""
-    folder = os.environ["OPENAI_IMAGES_CONFIG_DIR"]
-    path = os.path.join(folder, "settings.json")
-    old = None
-    if os.path.exists(path):
-        with open(path, "rb") as f:
-            old = f.read()
-    settings = json.loads(old) if old else {}
-    settings["base_url"] = url
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(settings, f)
-
-    def restore():
-        if old is None:
-            os.remove(path)
-        else:
-            with open(path, "wb") as f:
-                f.write(old)
-
-    return restore
-
-
 def run(out):
     facts = {"gimp": Gimp.version(), "selection": list(SELECTION), "holes_fraction": HOLES}
     facts["holes_order"] = standin("holes", {"fraction": HOLES})
-    tap = WireTap(STANDIN_BASE).start()
-    restore = _point_settings_at(tap.base_url)
     try:
         for case, values in (("default", {}), ("transparent", {"background": "transparent"})):
             try:
-                facts[case] = run_case(out, tap, case, **values)
+                facts[case] = run_case(out, case, **values)
             except Exception:
                 facts[case] = {"error": traceback.format_exc()}
     finally:
-        restore()
         standin("holes", {"fraction": 0})
-        tap.stop()
     wire = facts["default"].get("wire") or [{}]
     facts["background_received_default"] = wire[0].get("fields", {}).get("background")
     return facts

@@ -11,27 +11,24 @@ document, each through scripting.edit_selection (the path krita_jobs uses):
 - transparent: background="transparent", output_format="png". The transparency
   that was asked for is kept: the new layer has alpha-0 pixels in the selection.
 
-The plug-in talks to the stand-in through a recording pass-through (wire_tap.py:
-the runner is rebuilt with OPENAI_BASE_URL pointing at it), which records the
-form fields the stand-in received and the alpha-0 share of what came back. The
-stand-in's own log (GET /_standin/requests) counts the edits it answered.
+The stand-in's own log (GET /_standin/requests) says what it received (the form
+fields, the file parts) and the alpha-0 share of what it sent back.
 Exports per case: before/after PNGs, the new layer alone (PNG, canvas-sized)
 and the selection's coverage (.npy), so check.py can compare again from outside.
 """
 
-import json
 import os
 import sys
 import traceback
-import urllib.request
 
 import numpy as np
 from krita import Krita, Selection
 from openai_images import scripting, workflow
 from openai_images.qt import process_events
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wire_tap import WireTap  # noqa: E402
+# harness/inhost, next to harness/scenarios (tests/hosts/profiles.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "inhost"))
+from standin_control import images_requests, standin  # noqa: E402
 
 W, H = 160, 120
 SELECTION = (40, 30, 70, 50)  # x, y, w, h: inside the layer, away from its edges
@@ -47,18 +44,6 @@ def _bytes(qba):
     return bytes(qba.data()) if hasattr(qba, "data") else bytes(qba)
 
 
-def standin(path, order=None):
-    """The stand-in's control route (its URL root is OPENAI_BASE_URL without /v1)."""
-    root = STANDIN_BASE.rsplit("/v1", 1)[0]
-    data = json.dumps(order).encode() if order is not None else None
-    request = urllib.request.Request(f"{root}/_standin/{path}", data=data)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read() or b"null")
-
-
-STANDIN_BASE = os.environ["OPENAI_BASE_URL"]
 
 
 def pattern():
@@ -105,7 +90,7 @@ def save_png(pixels_bgra, path):
     Image.fromarray(pixels_bgra[..., [2, 1, 0, 3]], "RGBA").save(path)
 
 
-def run_case(out, tap, case, **options):
+def run_case(out, case, **options):
     doc, layer = new_document(f"no-holes-{case}")
     sel = Selection()
     sel.select(*SELECTION, 255)
@@ -115,7 +100,7 @@ def run_case(out, tap, case, **options):
     before = projection(doc)
     source_before = _bytes(layer.pixelData(0, 0, W, H))
     children_before = [n.name() for n in doc.rootNode().childNodes()]
-    wire_before = len(tap.images_records())
+    wire_before = len(images_requests())
     answered_before = len([r for r in standin("requests") if r["endpoint"] == "edits"])
 
     layers = scripting.edit_selection(doc, PROMPT, padding=PADDING, timeout=120, **options)
@@ -143,7 +128,7 @@ def run_case(out, tap, case, **options):
         "inside_changed": int(changed[inside].sum()),
         "outside_changed": int(changed[outside].sum()),
         "source_unchanged": _bytes(layer.pixelData(0, 0, W, H)) == source_before,
-        "wire": tap.images_records()[wire_before:],
+        "wire": images_requests()[wire_before:],
         "standin_edits": edits,
     }
     save_png(before, os.path.join(out, f"{case}-before.png"))
@@ -171,9 +156,6 @@ def run(out):
     app.setBatchmode(True)
     facts = {"krita": app.version(), "selection": list(SELECTION), "holes_fraction": HOLES}
     facts["holes_order"] = standin("holes", {"fraction": HOLES})
-    tap = WireTap(STANDIN_BASE).start()
-    # the plug-in's runner reads OPENAI_BASE_URL when it is built: rebuild it on the tap
-    os.environ["OPENAI_BASE_URL"] = tap.base_url
     workflow.set_runner(None)
     try:
         cases = (
@@ -182,14 +164,12 @@ def run(out):
         )
         for case, options in cases:
             try:
-                facts[case] = run_case(out, tap, case, **options)
+                facts[case] = run_case(out, case, **options)
             except Exception:
                 facts[case] = {"error": traceback.format_exc()}
     finally:
-        os.environ["OPENAI_BASE_URL"] = STANDIN_BASE
         workflow.set_runner(None)
         standin("holes", {"fraction": 0})
-        tap.stop()
     wire = facts["default"].get("wire") or [{}]
     facts["background_received_default"] = wire[0].get("fields", {}).get("background")
     return facts

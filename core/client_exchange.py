@@ -1,0 +1,211 @@
+"""One request, sent until it succeeds: the HTTP exchange under client.py.
+
+Owns `RetryingSender` (send, wait for the headers, read the body under a byte
+cap, turn an error reply into errors.py's error, retry per retry.py),
+`read_chunks` (a body in chunks, checking the cancel token between them; the
+streaming read of an event stream too) and `raise_mapped`, the one place where
+an httpx exception becomes an errors.py error, so no httpx type leaves the
+client.
+
+Part of the client (client.py): imports httpx, the standard library and the
+core's cancel, errors, retry and client_config modules. No host modules. Logs
+to "openai_images.client", the client's one logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import NoReturn
+
+import httpx
+
+from .cancel import CancelToken
+from .client_abort import check_cancelled, send_cancellable
+from .client_config import MiB
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    CancelledError,
+    ConfigurationError,
+    ModerationError,
+    QuotaError,
+    ResponseError,
+    error_from_response,
+    request_id_of,
+)
+from .retry import RetryPolicy, retry_delay, should_retry
+
+_log = logging.getLogger("openai_images.client")
+
+_ERROR_BODY_LIMIT = MiB  # error replies are read this far, then cut
+_HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
+
+
+def raise_mapped(exc: Exception, cancel: CancelToken | None, what: str) -> NoReturn:
+    """Raise our error for an exception from httpx (or from a socket shut on cancel)."""
+    mapped = _mapped(exc, cancel, what)
+    if mapped is exc:
+        raise exc
+    raise mapped from exc
+
+
+def _mapped(exc: Exception, cancel: CancelToken | None, what: str) -> Exception:
+    # Checked first: a cancel shuts the sockets, and whatever the blocked call then
+    # raises is the cancel's doing, not the network's.
+    if cancel is not None and cancel.cancelled:
+        return CancelledError()
+    if isinstance(exc, httpx.TimeoutException):
+        phase = {
+            "ConnectTimeout": "connecting",
+            "ReadTimeout": "waiting for the reply",
+            "WriteTimeout": "sending",
+            "PoolTimeout": "waiting for a connection",
+        }
+        return APITimeoutError(f"{what} timed out {phase.get(type(exc).__name__, '')}".rstrip())
+    if isinstance(exc, httpx.DecodingError):
+        return ResponseError(f"{what}: the reply could not be decoded ({exc})")
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return ConfigurationError(f"{what}: {exc}")
+    if isinstance(exc, (*_HTTPX_ERRORS, OSError)):
+        detail = str(exc) or type(exc).__name__
+        return APIConnectionError(f"{what} failed: {detail}")
+    return exc
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").startswith("text/event-stream")
+
+
+def read_chunks(
+    response: httpx.Response,
+    cap: int,
+    cancel: CancelToken | None,
+    what: str,
+    *,
+    cut: bool = False,
+) -> Iterator[bytes]:
+    """The body in chunks, checking the token between them; over `cap` bytes it is
+    cut short (`cut`, for error replies) or refused."""
+    total = 0
+    try:
+        for chunk in response.iter_bytes():
+            check_cancelled(cancel)
+            total += len(chunk)
+            if total > cap:
+                if cut:
+                    yield chunk[: len(chunk) - (total - cap)]
+                    return
+                raise ResponseError(
+                    f"the reply is larger than the {cap // MiB} MB limit",
+                    request_id_of(response.headers),
+                )
+            yield chunk
+    except (*_HTTPX_ERRORS, OSError) as exc:  # OSError: a socket shut below httpcore's mapping
+        raise_mapped(exc, cancel, what)
+    check_cancelled(cancel)
+
+
+class RetryingSender:
+    """Sends requests over `http`, retrying per `policy`. `sleep` and `random` are
+    injectable so that tests run retries on a fake clock (without `sleep`, a token's
+    wait is the clock)."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] | None,
+        random: Callable[[], float],
+    ) -> None:
+        self._http = http
+        self._policy = policy
+        self._sleep = sleep
+        self._random = random
+
+    def send(
+        self,
+        build: Callable[[], httpx.Request],
+        cancel: CancelToken | None,
+        limit: int,
+        what: str,
+    ) -> tuple[httpx.Response, bytes | None]:
+        """The first successful reply: its whole body, or None (and the open response) for a
+        2xx event stream. Error replies become errors.py errors, retried per retry.py.
+        `build` makes the request afresh for every attempt."""
+        attempt = 0
+        while True:
+            check_cancelled(cancel)
+            failure: APIError
+            try:
+                response, body = self._attempt(build(), cancel, limit, what)
+            except APIConnectionError as err:
+                failure = err
+            else:
+                if response.is_success:
+                    return response, body
+                failure = error_from_response(response.status_code, response.headers, body or b"")
+            if not self._retryable(failure, attempt):
+                raise failure
+            delay = retry_delay(
+                attempt, getattr(failure, "headers", {}), self._random, policy=self._policy
+            )
+            _log.warning(
+                "retrying %s after: %s (retry %d of %d in %.1f s)",
+                what,
+                failure,
+                attempt + 1,
+                self._policy.max_retries,
+                delay,
+            )
+            self._pause(delay, cancel)
+            attempt += 1
+
+    def _attempt(
+        self,
+        request: httpx.Request,
+        cancel: CancelToken | None,
+        limit: int,
+        what: str,
+    ) -> tuple[httpx.Response, bytes | None]:
+        try:
+            response = send_cancellable(self._http, request, cancel)
+        except Exception as exc:
+            raise_mapped(exc, cancel, what)
+        _log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+        if response.is_success and is_event_stream(response):
+            return response, None
+        try:
+            cap = limit if response.is_success else _ERROR_BODY_LIMIT
+            body = b"".join(read_chunks(response, cap, cancel, what, cut=not response.is_success))
+        finally:
+            response.close()
+        return response, body
+
+    def _retryable(self, failure: APIError, attempt: int) -> bool:
+        if isinstance(failure, ModerationError | QuotaError):
+            return False
+        if isinstance(failure, APIStatusError):
+            return should_retry(
+                attempt,
+                failure.status,
+                failure.headers,
+                code=failure.code,
+                message=failure.message,
+                policy=self._policy,
+            )
+        if isinstance(failure, APIConnectionError):
+            return should_retry(attempt, None, {}, policy=self._policy)
+        return False
+
+    def _pause(self, seconds: float, cancel: CancelToken | None) -> None:
+        if self._sleep is not None:
+            self._sleep(seconds)
+        elif cancel is not None:
+            cancel.wait(seconds)
+        else:
+            time.sleep(seconds)
+        check_cancelled(cancel)
