@@ -214,18 +214,16 @@ def _common(options: JobOptions, background: str | None = None) -> dict[str, Any
 
 
 def _edit_background(options: JobOptions, spec: ModelSpec, plan: EditPlan) -> str | None:
-    """What an edit asks for when the artist left the background to the API: "opaque"
-    where the model takes it and everything under the selection is opaque. With
-    "auto" edits have come back partly transparent (section A); "opaque" costs the
-    same. An "alpha" fill exists to fill transparent pixels, so it asks for "opaque"
-    too. Over a selection that covers transparent pixels "auto" stays, so the model
-    may keep them clear; composite() keeps the result at least as opaque as the source."""
+    """What an edit asks for when the artist left the background to the API: "opaque",
+    where the model takes the field. With "auto" edits have come back partly
+    transparent (section A), a fifth of their pixels and the edited area first, and
+    "opaque" costs the same. That holds over transparent pixels too: an artist who
+    selects an empty part of a layer and asks for "a red umbrella" wants it painted
+    there (Krita 5.3 and 6 showed nothing changed inside such a selection); whoever
+    wants a cut-out asks for a transparent background, which is sent as asked."""
     if options.background is not None or not spec.background:
         return options.background
-    if plan.fill == "alpha":  # the transparent pixels are the ones to fill
-        return "opaque"
-    under = plan.source.pixels[..., 3][plan.soft_mask > 0]
-    return "opaque" if under.size and int(under.min()) == 255 else None
+    return "opaque"
 
 
 def _stream_fields(spec: ModelSpec, options: JobOptions) -> dict[str, Any]:

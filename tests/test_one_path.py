@@ -35,7 +35,9 @@ PROMPT = "a lighthouse at dusk"
 MODEL = "gpt-image-2.6-flare"
 W, H = 640, 480
 BOX = Bounds(200, 150, 160, 120)  # the selection of the edit cases
+# previews saved off: a GIMP argument at its default (previews off) takes the saved value
 SAVED = {"grow_px": 4, "output_format": "webp", "context_padding_px": 96,
+         "stream_previews": False,
          "spend_cap_job_usd": 1.0}  # a per-job cap well above every estimate here
 CAP_BELOW = 0.004  # below every estimate here (they are 1 to 4 cents)
 ENTRIES = ("cli", "krita", "gimp")
