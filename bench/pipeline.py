@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from core.catalogue import DEFAULT_MODEL, get_model
-from core.geometry import Bounds, Extent, Point
-from core.imaging import Image, Mask, encode_mask, encode_upload
-from core.masks import to_api_mask
-from core.planning import CanvasSnapshot, ContextOptions, composite, plan_edit
+from core.models.catalogue import DEFAULT_MODEL, get_model
+from core.pixels.geometry import Bounds, Extent, Point
+from core.pixels.imaging import Image, Mask, encode_mask, encode_upload
+from core.pixels.masks import to_api_mask
+from core.pixels.planning import CanvasSnapshot, ContextOptions, composite, plan_edit
 
 from . import content, naive
 from .measure import PeakMemory, interleave, timed

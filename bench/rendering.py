@@ -33,12 +33,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core.client import ClientConfig, ImagesClient
-from core.geometry import Bounds, Point
-from core.history import History
-from core.imaging import Image, Mask
-from core.jobs import JobOptions, JobRunner
-from core.planning import CanvasSnapshot
+from core.api.client import ClientConfig, ImagesClient
+from core.jobs.runner import JobOptions, JobRunner
+from core.pixels.geometry import Bounds, Point
+from core.pixels.imaging import Image, Mask
+from core.pixels.planning import CanvasSnapshot
+from core.store.history import History
 
 from . import content
 from .measure import median

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .catalogue import DEFAULT_MODEL, get_model, known_models
-from .cost import SpendCapError
 from .errors import (
     APIConnectionError,
     APIError,
@@ -29,12 +27,14 @@ from .errors import (
     NothingToEditError,
     ValidationError,
 )
-from .geometry import Bounds, Extent, Point
-from .imaging import Image, ImageDecodeError, Mask
-from .job_handle import FINAL_STAGES, Job
-from .openraster import write_ora
-from .options import JobOptions
-from .planning import CanvasSnapshot, apply_patch
+from .jobs.cost import SpendCapError
+from .jobs.job_handle import FINAL_STAGES, Job
+from .jobs.options import JobOptions
+from .models.catalogue import DEFAULT_MODEL, get_model, known_models
+from .pixels.geometry import Bounds, Extent, Point
+from .pixels.imaging import Image, ImageDecodeError, Mask
+from .pixels.openraster import write_ora
+from .pixels.planning import CanvasSnapshot, apply_patch
 
 EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_NETWORK, EXIT_CANCELLED = 0, 2, 3, 4, 130
 
@@ -140,7 +140,7 @@ def _fail(message: str, code: int) -> int:
 
 def _log_handler() -> logging.Handler:
     """Warnings of the core's loggers on stderr, with keys masked, for this run only."""
-    from .secrets import install_redaction
+    from .store.secrets import install_redaction
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("openai-images: %(levelname)s %(message)s"))
@@ -175,8 +175,8 @@ def _read_selection(args: argparse.Namespace, image: Image) -> Mask | None:
 
 def _options(args: argparse.Namespace) -> JobOptions:
     """The flags over the saved settings (caps, growth, format), as every entry point."""
-    from .options import Choices, job_options
-    from .settings import Settings
+    from .jobs.options import Choices, job_options
+    from .store.settings import Settings
 
     choices = Choices(
         model=args.model,
@@ -229,7 +229,7 @@ class FilePort:
 
 # -- running -----------------------------------------------------------------
 def _run(args: argparse.Namespace) -> int:
-    from .canvas_port import edit_job, generate_job, variation_job
+    from .jobs.canvas_port import edit_job, generate_job, variation_job
     from .setup import make_runner
 
     options = _options(args)
@@ -267,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _generate_canvas(options: JobOptions) -> Extent:
     """The canvas a generate fills: the size asked for, else the model's working size."""
-    from .catalogue import parse_size
+    from .models.catalogue import parse_size
 
     parsed = parse_size(options.size)
     if parsed:
@@ -351,7 +351,7 @@ def _print_cost(job: Job) -> None:
 def _list_models(args: argparse.Namespace) -> int:
     """The catalogue as it stands today, the account's list first where it can be had:
     live models, those ending soon marked, shut-down ones marked with their replacement."""
-    from .lifecycle import AccountLifecycle, lifecycle
+    from .models.lifecycle import AccountLifecycle, lifecycle
     from .setup import make_runner
 
     account_ids: list[str] | None = None

@@ -14,15 +14,15 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .client import ClientConfig, ImagesClient
-from .cost import SpendTracker
+from .api.client import ClientConfig, ImagesClient
 from .errors import ConfigurationError
-from .history import History
-from .jobs import JobRunner
-from .lifecycle import AccountLifecycle
-from .paths import account_models_path, history_dir, spend_path
-from .secrets import KeyStore, register_secret
-from .settings import Settings
+from .jobs.cost import SpendTracker
+from .jobs.runner import JobRunner
+from .models.lifecycle import AccountLifecycle
+from .store.history import History
+from .store.paths import account_models_path, history_dir, spend_path
+from .store.secrets import KeyStore, register_secret
+from .store.settings import Settings
 
 NO_KEY_HELP = (
     "No OpenAI API key. Create one at https://platform.openai.com/api-keys and enter it in the "

@@ -30,8 +30,8 @@ def run(args: list[str]) -> None:
 
 def _server() -> str:
     """The server the CLI will talk to, resolved exactly as the CLI resolves it."""
-    from core.settings import Settings
     from core.setup import client_config
+    from core.store.settings import Settings
 
     return client_config(Settings.load(), os.environ.get("OPENAI_API_KEY", "")).base_url
 

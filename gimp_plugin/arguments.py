@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .core.catalogue import DEFAULT_MODEL, get_model
-from .core.lifecycle import lifecycle, live_models
+from .core.models.catalogue import DEFAULT_MODEL, get_model
+from .core.models.lifecycle import lifecycle, live_models
 
 PROCEDURE_PREFIX = "plug-in-openai-images-"
 GENERATE = PROCEDURE_PREFIX + "generate"

@@ -29,9 +29,9 @@ gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
 
 from . import snapshots  # noqa: E402
-from .core.geometry import Bounds, Point  # noqa: E402
-from .core.imaging import Image, Mask  # noqa: E402
-from .core.planning import CanvasSnapshot, LayerPatch  # noqa: E402
+from .core.pixels.geometry import Bounds, Point  # noqa: E402
+from .core.pixels.imaging import Image, Mask  # noqa: E402
+from .core.pixels.planning import CanvasSnapshot, LayerPatch  # noqa: E402
 from .messages import UserError  # noqa: E402
 
 

@@ -23,7 +23,7 @@ gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import arguments  # noqa: E402
-from .core.settings import Settings  # noqa: E402
+from .core.store.settings import Settings  # noqa: E402
 from .messages import TITLE, stage_text  # noqa: E402
 
 _UI_NAME = "openai-images"
@@ -34,7 +34,7 @@ def cost_text(procedure_name: str, get, image=None) -> str:
     """The line under the arguments: what does not suit the model, else the core's
     estimate for the current values on `image` (`get(argument)` reads the config)."""
     from . import snapshots, workflows
-    from .core.quote import describe
+    from .core.jobs.quote import describe
 
     values = arguments.read_values(procedure_name, get)
     problem = arguments.combination_problem(values)

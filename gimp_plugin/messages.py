@@ -9,9 +9,9 @@ the core's pure modules (no gi, no numpy).
 from __future__ import annotations
 
 from .core import errors
-from .core.cost import SpendCapError
-from .core.secrets import KeyStoreError, redact
-from .core.settings import SettingsError
+from .core.jobs.cost import SpendCapError
+from .core.store.secrets import KeyStoreError, redact
+from .core.store.settings import SettingsError
 
 TITLE = "OpenAI Images"
 
@@ -32,7 +32,7 @@ STAGE_TEXT = {
 }
 
 
-# The core decides that there is nothing to edit (core.planning.edit_target);
+# The core decides that there is nothing to edit (core.pixels.planning.edit_target);
 # these are GIMP's words for each reason.
 NOTHING_TO_EDIT = {
     "empty_selection": "The selection is empty: select the area to repaint.",

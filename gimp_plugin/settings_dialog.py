@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core.secrets import KeyStore, mask_key
-from .core.settings import Settings
+from .core.store.secrets import KeyStore, mask_key
+from .core.store.settings import Settings
 
 # (field, label) in window order; the key is handled separately.
 TEXT_FIELDS = (

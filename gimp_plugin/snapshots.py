@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .core.canvas_port import stack_order
-from .core.geometry import Bounds, Point
+from .core.jobs.canvas_port import stack_order
+from .core.pixels.geometry import Bounds, Point
 
 RGBA_FORMAT = "R'G'B'A u8"  # sRGB, perceptual (gamma) channels, straight alpha
 COVERAGE_FORMAT = "Y u8"  # selection coverage is linear: 128 means half selected
@@ -66,6 +66,6 @@ def layer_read_rect(region: Bounds, layer_offset: Point) -> Bounds:
 
 def stacking_positions(anchor_position: int, count: int) -> list[tuple[int, int]]:
     """(candidate index, position among its siblings, 0 = top) for each new layer, in
-    the core's stacking order (core.canvas_port.stack_order): all directly above the
+    the core's stacking order (core.jobs.canvas_port.stack_order): all directly above the
     anchor layer, the first candidate uppermost."""
     return [(index, anchor_position + rank) for rank, index in enumerate(stack_order(count))]

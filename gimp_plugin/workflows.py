@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import arguments, canvas, running, snapshots
-from .core import canvas_port, setup
-from .core import quote as quotes
-from .core.cost import CostEstimate
+from .core import setup
 from .core.errors import ImagesError
-from .core.geometry import Bounds
-from .core.imaging import Image, Mask
-from .core.jobs import Job, JobOptions
-from .core.options import Choices
-from .core.options import job_options as decide
-from .core.planning import CanvasSnapshot
+from .core.jobs import canvas_port
+from .core.jobs import quote as quotes
+from .core.jobs.cost import CostEstimate
+from .core.jobs.options import Choices
+from .core.jobs.options import job_options as decide
+from .core.jobs.runner import Job, JobOptions
+from .core.pixels.geometry import Bounds
+from .core.pixels.imaging import Image, Mask
+from .core.pixels.planning import CanvasSnapshot
 from .messages import UserError, describe
 
 
@@ -73,12 +74,12 @@ def choices(values: arguments.RunValues) -> Choices:
 
 
 def job_options(values: arguments.RunValues) -> JobOptions:
-    """The run's choices over the user's settings (core.options.job_options)."""
+    """The run's choices over the user's settings (core.jobs.options.job_options)."""
     return decide(setup.load_settings(), choices(values))
 
 
 class ImagePort:
-    """The core's view of a GIMP image (core.canvas_port.CanvasPort): the run's layer
+    """The core's view of a GIMP image (core.jobs.canvas_port.CanvasPort): the run's layer
     (or the visible image with Sample merged), read through canvas.py."""
 
     def __init__(self, image, layer, sample_merged: bool) -> None:

@@ -15,7 +15,7 @@ import threading
 from datetime import date
 from typing import Any
 
-from .core.lifecycle import parse_day
+from .core.models.lifecycle import parse_day
 
 log = logging.getLogger("openai_images.krita")
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .core.geometry import Bounds
-from .core.imaging import Image, Mask
-from .core.planning import CanvasSnapshot, LayerPatch
+from .core.pixels.geometry import Bounds
+from .core.pixels.imaging import Image, Mask
+from .core.pixels.planning import CanvasSnapshot, LayerPatch
 from .qt import QByteArray, to_bytes
 
 # Krita's built-in sRGB profile (the default of new RGBA documents).

@@ -23,7 +23,7 @@ from .qt import Qt, QtCore, QtGui, QtWidgets, qenum
 
 if TYPE_CHECKING:
     from . import workflow
-    from .core.jobs import Progress
+    from .core.jobs.runner import Progress
 
 # `canvas` and `workflow` (numpy, the core's jobs, httpx) are imported in the
 # methods that use them, on the first Go or result: building the panel at

@@ -18,16 +18,16 @@ LIMIT = 200
 
 
 def _history() -> Any:
-    from .core.history import History
+    from .core.store.history import History
 
     return History()
 
 
 def patch_of(entry: Any) -> Any:
     """A history entry as a LayerPatch at its recorded region (the canvas origin if none)."""
-    from .core.geometry import Bounds
-    from .core.imaging import Image
-    from .core.planning import LayerPatch, layer_name
+    from .core.pixels.geometry import Bounds
+    from .core.pixels.imaging import Image
+    from .core.pixels.planning import LayerPatch, layer_name
 
     image = Image.decode(entry.read_image())
     x, y = (entry.meta.region or (0, 0, 0, 0))[:2]

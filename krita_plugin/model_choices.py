@@ -1,6 +1,6 @@
 """What the panel's pickers offer: live models with their marks, and each model's choices.
 
-Whether a model is alive is the core's question (core/lifecycle.py: shutdown
+Whether a model is alive is the core's question (core/models/lifecycle.py: shutdown
 dates in the catalogue take effect by themselves, and the account's own dates
 outrank them); how the answer reads in a combo box is the adapter's. A model
 within its last days is still offered, marked " (ends YYYY-MM-DD)", so that the
@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from .core.catalogue import ModelSpec
-from .core.lifecycle import Lifecycle, lifecycle, live_models
+from .core.models.catalogue import ModelSpec
+from .core.models.lifecycle import Lifecycle, lifecycle, live_models
 
 ACCOUNT_MARK = " (account)"  # after the ids the catalogue does not offer in the combo box
 # Both marks, in either order, at the end of a label or of text typed into the

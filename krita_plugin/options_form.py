@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import model_choices as choices
-from .core.catalogue import DEFAULT_MODEL, get_model
+from .core.models.catalogue import DEFAULT_MODEL, get_model
 from .qt import Qt, QtCore, QtWidgets, qenum
 
 AUTO = "auto"
@@ -79,7 +79,7 @@ class OptionsForm(QtWidgets.QWidget):
     def _load_defaults(self) -> None:
         """Start from the user's saved defaults (shared with the GIMP plug-in)."""
         try:
-            from .core.settings import Settings
+            from .core.store.settings import Settings
 
             s, self.settings_notice = Settings.load_with_notice()
         except Exception:  # unreadable settings: the built-in defaults stay
@@ -234,7 +234,7 @@ class OptionsForm(QtWidgets.QWidget):
             est = workflow.quote(kind, document, prompt, **opts)
         except Exception:  # an unknown size or model while typing: no estimate, no error
             return "Estimated cost: unknown"
-        from .core.quote import describe
+        from .core.jobs.quote import describe
 
         return describe(est)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .core.secrets import KeyStore, mask_key
+from .core.store.secrets import KeyStore, mask_key
 from .qt import QtWidgets, qenum
 
 # (settings field, label, placeholder)
@@ -34,7 +34,7 @@ def has_api_key() -> bool:
 
 
 def _load_settings() -> Any:
-    from .core.settings import Settings
+    from .core.store.settings import Settings
 
     return Settings.load()
 

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import canvas
-from .core.cost import CostEstimate
 from .core.errors import ImagesError, NothingToEditError
-from .core.geometry import Bounds
-from .core.imaging import Image, Mask
-from .core.jobs import Job, JobOptions, JobRunner, Progress
-from .core.planning import CanvasSnapshot
+from .core.jobs.cost import CostEstimate
+from .core.jobs.runner import Job, JobOptions, JobRunner, Progress
+from .core.pixels.geometry import Bounds
+from .core.pixels.imaging import Image, Mask
+from .core.pixels.planning import CanvasSnapshot
 from .qt import QTimer
 
 POLL_MS = 50
@@ -48,19 +48,19 @@ def set_runner(runner: JobRunner | None) -> None:
 
 def job_options(**options: Any) -> JobOptions:
     """Script/panel keyword options over the saved settings: the core's one rule
-    (core.options.job_options: a choice over the settings, caps the tighter).
+    (core.jobs.options.job_options: a choice over the settings, caps the tighter).
 
     Takes the core's `Choices` names plus `count` (for n) and `padding`
     (context padding in pixels); an unknown keyword is a TypeError."""
-    from .core.options import Choices
-    from .core.options import job_options as decide
-    from .core.settings import Settings
+    from .core.jobs.options import Choices
+    from .core.jobs.options import job_options as decide
+    from .core.store.settings import Settings
 
     return decide(Settings.load(), Choices.from_keywords(**options))
 
 
 class DocumentPort:
-    """The core's view of a Krita document (core.canvas_port.CanvasPort): every
+    """The core's view of a Krita document (core.jobs.canvas_port.CanvasPort): every
     read on the GUI thread, the pixels converted to 8-bit sRGB."""
 
     def __init__(self, document: Any, visible: bool = False) -> None:
@@ -95,7 +95,7 @@ def selection_box(document: Any) -> Bounds | None:
 
 def quote(kind: str, document: Any, prompt: str, **options: Any) -> CostEstimate:
     """The estimate the panel shows: the core's, for the plan this job would make."""
-    from .core import quote as quotes
+    from .core.jobs import quote as quotes
 
     opts = job_options(**_choices_only(options))
     box = canvas.canvas_bounds(document)
@@ -187,9 +187,9 @@ class KritaJob:
 
     def apply(self, indices: Sequence[int] | range) -> list[Any]:
         """Write the chosen candidates as new layers, stacked as every host stacks
-        them (core.canvas_port.stack_order): the first directly above the source
+        them (core.jobs.canvas_port.stack_order): the first directly above the source
         layer and uppermost, the others below it in order, only the first visible."""
-        from .core.canvas_port import stack_order
+        from .core.jobs.canvas_port import stack_order
 
         chosen = list(indices)
         layers = []
@@ -240,7 +240,7 @@ def start(
     # or, once the last document was closed, a stale wrapper of the closed one
     if document is None or not document_is_open(document):
         raise canvas.CanvasError("No document is open: open or create one first.")
-    from .core import canvas_port
+    from .core.jobs import canvas_port
 
     opts = job_options(**options)
     runner = get_runner()
@@ -263,7 +263,7 @@ def start(
     )
 
 
-# The core decides that there is nothing to edit (core.planning.edit_target);
+# The core decides that there is nothing to edit (core.pixels.planning.edit_target);
 # these are Krita's words for each reason.
 NOTHING_TO_EDIT = {
     "empty_selection": "The selection is empty: select the area to repaint.",

@@ -53,7 +53,7 @@ OUTPUT_STANDARD_LEGACY = {
 # counts, so tokens = the per-image price of section 12.2's gpt-image-2 row divided
 # by the image-output rate ($30 per 1M tokens: section 12.1's gpt-image-2 "Image out",
 # and section A: the same for 2, 2.5 and 2.6). 2.5 and 2.6 have no per-image prices of their own:
-# core/prices.json gives them gpt-image-2's, and so does the stand-in.
+# core/jobs/prices.json gives them gpt-image-2's, and so does the stand-in.
 # Sources of the prices (section 12.2): yingtu.ai, ai-primer.com, gptimage.news;
 # 0.211 = ~7024 tokens at $30/M per the community.openai.com "ChatGPT Images 2.0" thread.
 OUTPUT_SQUARE_2 = {
@@ -75,11 +75,11 @@ OUTPUT_STANDARD_2 = {
     },
 }
 # xhigh/max (2.5-* and 2.6-*): unpublished, billed by output tokens (section A). The
-# stand-in bills them as core/prices.json's "quality_guesses" factors times the high
+# stand-in bills them as core/jobs/prices.json's "quality_guesses" factors times the high
 # figure at that size, so the estimate and the usage agree; the real counts are unknown.
 HIGH_MULTIPLES_2 = {
-    "xhigh": 2,  # core/prices.json quality_guesses.xhigh.factor (our guess, not OpenAI's)
-    "max": 4,  # core/prices.json quality_guesses.max.factor (our guess, not OpenAI's)
+    "xhigh": 2,  # core/jobs/prices.json quality_guesses.xhigh.factor (our guess, not OpenAI's)
+    "max": 4,  # core/jobs/prices.json quality_guesses.max.factor (our guess, not OpenAI's)
 }
 PARTIAL_IMAGE_TOKENS = 100  # reported cost of each partial image (section 8) [?]
 
@@ -247,7 +247,7 @@ def output_image_tokens(quality: str, width: int, height: int, model: str = "gpt
 
 
 def input_image_tokens(size: tuple[int, int], fidelity: str | None) -> int:
-    # The vision rule core/prices.json "input_image_tokens" documents (edit inputs
+    # The vision rule core/jobs/prices.json "input_image_tokens" documents (edit inputs
     # counted like vision inputs [?]): fit in 2048x2048, then bring the short side
     # down to 768 (never up), count 512 px tiles of the image's own sides; 85 + 170 a
     # tile. High input fidelity (gpt-image-1/1.5 only) costs an unpublished extra:

@@ -7,7 +7,7 @@ Sources: shared/openai-images.md section A (the state on 2026-12-02, which
 wins), sections 3 to 6, and the spec schemas
 `CreateImageRequest`, `CreateImageEditRequest`, `CreateImageVariationRequest`.
 
-This table is deliberately independent of core/catalogue.py and core/models.json:
+This table is deliberately independent of core/models/catalogue.py and core/models/models.json:
 the stand-in exists to check the client, so it must not share the client's
 reading of the contract. Imports only `errors` from the stand-in.
 """

@@ -46,7 +46,7 @@ def compatible_server_account(*models: str):
     """The account's model list of a compatible server that still serves `models`
     (the legacy stand-in's dall-e-2 and dall-e-3), as the runner would have cached it:
     listed without a shutdown date, they outrank the catalogue's OpenAI dates."""
-    from core.lifecycle import AccountLifecycle
+    from core.models.lifecycle import AccountLifecycle
 
     account = AccountLifecycle(None)
     account.store([{"id": m, "shutdown_date": None} for m in models or ("dall-e-2", "dall-e-3")])

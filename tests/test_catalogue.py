@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.catalogue import get_model, known_models, parse_size
+from core.models.catalogue import get_model, known_models, parse_size
 
 SECTION_A_IDS = [
     "gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-sunburst",

@@ -24,8 +24,9 @@ import pytest
 from PIL import Image
 
 import core
+from core.api.client import ClientConfig, ImagesClient, ssl_context
+from core.api.requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
 from core.cancel import CancelToken
-from core.client import ClientConfig, ImagesClient, ssl_context
 from core.errors import (
     APIConnectionError,
     APIStatusError,
@@ -40,7 +41,6 @@ from core.errors import (
     QuotaError,
     ResponseError,
 )
-from core.requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
 
 KEY = "sk-test-not-a-real-key-0123"
 MiB = 1024 * 1024

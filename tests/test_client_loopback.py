@@ -16,8 +16,9 @@ import time
 import pytest
 from PIL import Image
 
+from core.api.client import ClientConfig, ImagesClient
+from core.api.requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
 from core.cancel import CancelToken
-from core.client import ClientConfig, ImagesClient
 from core.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -27,7 +28,6 @@ from core.errors import (
     QuotaError,
     ResponseError,
 )
-from core.requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
 from standin.server import running_standin
 
 KEY = "sk-standin-test-key"

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from core.catalogue import get_model
-from core.cost import (
+from core.errors import ImagesError
+from core.jobs.cost import (
     CostEstimate,
     SpendCapError,
     SpendTracker,
@@ -20,8 +20,8 @@ from core.cost import (
     estimate,
     price_table,
 )
-from core.errors import ImagesError
-from core.lifecycle import live_models
+from core.models.catalogue import get_model
+from core.models.lifecycle import live_models
 
 TABLE_CELLS = [
     (model, quality, size, price)

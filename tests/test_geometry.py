@@ -1,4 +1,4 @@
-"""Golden and property tests of the integer geometry (core/geometry.py)."""
+"""Golden and property tests of the integer geometry (core/pixels/geometry.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.geometry import Bounds, Extent, Point
+from core.pixels.geometry import Bounds, Extent, Point
 
 CANVAS = Bounds(0, 0, 100, 80)
 

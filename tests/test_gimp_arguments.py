@@ -86,8 +86,8 @@ def test_choice_defaults_are_among_their_choices():
 
 
 def test_model_choices_are_live_catalogue_models_default_first():
-    catalogue = gimp_module("core.catalogue")
-    lifecycle = gimp_module("core.lifecycle")
+    catalogue = gimp_module("core.models.catalogue")
+    lifecycle = gimp_module("core.models.lifecycle")
     ids = [v for v, _ in arguments.model_choices(DEC_2)]
     assert ids[0] == catalogue.DEFAULT_MODEL
     assert set(ids) == {m.id for m in lifecycle.live_models(DEC_2)}

@@ -34,10 +34,10 @@ snapshots = gimp_module("snapshots")
 messages = gimp_module("messages")
 _vendor = gimp_module("_vendor")
 errors = gimp_module("core.errors")
-geometry = gimp_module("core.geometry")
-imaging = gimp_module("core.imaging")
-jobs = gimp_module("core.jobs")
-planning = gimp_module("core.planning")
+geometry = gimp_module("core.pixels.geometry")
+imaging = gimp_module("core.pixels.imaging")
+jobs = gimp_module("core.jobs.runner")
+planning = gimp_module("core.pixels.planning")
 
 
 def test_rgba_bytes_round_trip_keeps_channel_order_and_rows():

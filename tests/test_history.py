@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core import history as history_module
-from core import paths
-from core.history import History, ResultMeta
-from core.secrets import register_secret
+from core.store import history as history_module
+from core.store import paths
+from core.store.history import History, ResultMeta
+from core.store.secrets import register_secret
 
 TZ = timezone(timedelta(hours=1))
 START = datetime(2026, 11, 23, 20, 45, 12, 123456, tzinfo=TZ)

@@ -1,4 +1,4 @@
-"""Pixels in and out (core/imaging.py): host byte orders, decoding any mode,
+"""Pixels in and out (core/pixels/imaging.py): host byte orders, decoding any mode,
 the alpha-correct resize, exact "over" compositing and upload encoding."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image as PILImage
 
-from core.catalogue import get_model
-from core.geometry import Bounds, Extent, Point
-from core.imaging import (
+from core.models.catalogue import get_model
+from core.pixels.geometry import Bounds, Extent, Point
+from core.pixels.imaging import (
     Image,
     ImageDecodeError,
     Mask,

@@ -7,15 +7,15 @@ import time
 import numpy as np
 import pytest
 
-from core.client import ClientConfig, ImagesClient
-from core.cost import SpendCapError, SpendTracker
+from core.api.client import ClientConfig, ImagesClient
 from core.errors import CancelledError, ModerationError, ValidationError
-from core.geometry import Bounds, Point
-from core.history import History
-from core.imaging import Image, Mask
-from core.jobs import AS_IS_PREFIX, JobOptions, JobRunner
-from core.planning import CanvasSnapshot
-from core.recipes import edit_recipe
+from core.jobs.cost import SpendCapError, SpendTracker
+from core.jobs.recipes import edit_recipe
+from core.jobs.runner import AS_IS_PREFIX, JobOptions, JobRunner
+from core.pixels.geometry import Bounds, Point
+from core.pixels.imaging import Image, Mask
+from core.pixels.planning import CanvasSnapshot
+from core.store.history import History
 
 from .conftest import TEST_KEY, compatible_server_account
 

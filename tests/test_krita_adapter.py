@@ -264,7 +264,7 @@ def test_snapshot_reads_the_active_layer_and_the_soft_selection(plugin):
 
 
 def test_a_window_reads_only_its_pixels_and_keeps_the_canvas(plugin):
-    from openai_images.core.geometry import Bounds
+    from openai_images.core.pixels.geometry import Bounds
 
     pixels = np.arange(4 * 5 * 4, dtype=np.uint8).reshape(4, 5, 4)
     doc, layer = rgba8_document(pixels)
@@ -295,9 +295,9 @@ def test_a_16_bit_document_is_read_through_a_temporary_copy(plugin):
 
 
 def test_apply_patch_adds_one_layer_above_the_active_one(plugin):
-    from openai_images.core.geometry import Bounds
-    from openai_images.core.imaging import Image
-    from openai_images.core.planning import LayerPatch
+    from openai_images.core.pixels.geometry import Bounds
+    from openai_images.core.pixels.imaging import Image
+    from openai_images.core.pixels.planning import LayerPatch
 
     doc, layer = rgba8_document(np.zeros((4, 5, 4), np.uint8))
     top = FakeNode(doc, "top")
@@ -312,9 +312,9 @@ def test_apply_patch_adds_one_layer_above_the_active_one(plugin):
 
 
 def test_a_preview_is_locked_and_removable(plugin):
-    from openai_images.core.geometry import Bounds
-    from openai_images.core.imaging import Image
-    from openai_images.core.planning import LayerPatch
+    from openai_images.core.pixels.geometry import Bounds
+    from openai_images.core.pixels.imaging import Image
+    from openai_images.core.pixels.planning import LayerPatch
 
     doc, _layer = rgba8_document(np.zeros((2, 2, 4), np.uint8))
     patch = LayerPatch(Image(GOLDEN_RGBA.copy()), Bounds(0, 0, 2, 2), "cat")
@@ -326,9 +326,9 @@ def test_a_preview_is_locked_and_removable(plugin):
 
 
 def test_a_patch_goes_back_into_a_16_bit_document(plugin):
-    from openai_images.core.geometry import Bounds
-    from openai_images.core.imaging import Image
-    from openai_images.core.planning import LayerPatch
+    from openai_images.core.pixels.geometry import Bounds
+    from openai_images.core.pixels.imaging import Image
+    from openai_images.core.pixels.planning import LayerPatch
 
     doc, _layer = rgba8_document(np.zeros((2, 2, 4), np.uint8))
     doc.setColorSpace("RGBA", "U16", "sRGB-elle-V2-g10.icc")
@@ -348,7 +348,7 @@ def test_script_options_become_job_options(plugin):
 
 
 def _edit_recipe(plugin, doc, **options):
-    canvas_port = importlib.import_module("openai_images.core.canvas_port")
+    canvas_port = importlib.import_module("openai_images.core.jobs.canvas_port")
     port = plugin.workflow.DocumentPort(doc)
     return canvas_port.edit_job(port, "a cat", plugin.workflow.job_options(**options))
 
@@ -373,7 +373,7 @@ def test_an_edit_reads_only_the_context_around_the_selection(plugin):
     coverage = np.full((20, 30), 255, np.uint8)
     doc.sel = FakeSelection(200, 150, coverage)
     plan = _edit_recipe(plugin, doc, padding=10).plan()
-    from openai_images.core.geometry import Bounds
+    from openai_images.core.pixels.geometry import Bounds
 
     box = plan.region
     assert box.contains(Bounds(200, 150, 30, 20).pad(10)) and box.width < 400
@@ -403,15 +403,15 @@ class FakeJob:
 
 
 def _patch(name, bounds=(0, 0, 2, 2)):
-    from openai_images.core.geometry import Bounds
-    from openai_images.core.imaging import Image
-    from openai_images.core.planning import LayerPatch
+    from openai_images.core.pixels.geometry import Bounds
+    from openai_images.core.pixels.imaging import Image
+    from openai_images.core.pixels.planning import LayerPatch
 
     return LayerPatch(Image(GOLDEN_RGBA.copy()), Bounds(*bounds), name)
 
 
 def test_a_job_previews_partials_then_applies_its_results(plugin):
-    from openai_images.core.jobs import Progress
+    from openai_images.core.jobs.runner import Progress
 
     doc, _layer = rgba8_document(np.zeros((2, 2, 4), np.uint8))
     plugin.krita.open_documents = [doc]
@@ -435,7 +435,7 @@ def test_a_job_previews_partials_then_applies_its_results(plugin):
 
 
 def test_a_job_whose_document_was_closed_applies_nothing(plugin):
-    from openai_images.core.jobs import Progress
+    from openai_images.core.jobs.runner import Progress
 
     doc, _layer = rgba8_document(np.zeros((2, 2, 4), np.uint8))
     plugin.krita.open_documents = []
@@ -468,7 +468,7 @@ def test_only_live_image_models_the_combo_lacks_are_added(plugin):
 
 def test_the_model_list_comes_from_the_server_on_another_thread(plugin, standin):
     from openai_images.account_models import ModelListFetch
-    from openai_images.core.client import ClientConfig, ImagesClient
+    from openai_images.core.api.client import ClientConfig, ImagesClient
 
     standin.legacy = True  # the stand-in then also lists the retired dall-e-3
     client = ImagesClient(ClientConfig(api_key=TEST_KEY, base_url=standin.base_url))

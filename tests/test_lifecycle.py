@@ -7,16 +7,16 @@ from datetime import date
 import numpy as np
 import pytest
 
-from core import lifecycle as L
-from core.catalogue import DEFAULT_MODEL, get_model, known_models
 from core.errors import ValidationError
-from core.geometry import Bounds, Point
-from core.history import History
-from core.imaging import Image
-from core.jobs import JobOptions, JobRunner
-from core.planning import CanvasSnapshot
-from core.recipes import edit_recipe, generate_recipe, variation_recipe
-from core.settings import Settings
+from core.jobs.recipes import edit_recipe, generate_recipe, variation_recipe
+from core.jobs.runner import JobOptions, JobRunner
+from core.models import lifecycle as L
+from core.models.catalogue import DEFAULT_MODEL, get_model, known_models
+from core.pixels.geometry import Bounds, Point
+from core.pixels.imaging import Image
+from core.pixels.planning import CanvasSnapshot
+from core.store.history import History
+from core.store.settings import Settings
 
 DEC_2 = date(2026, 12, 2)
 GONE_ON_DEC_1 = [

@@ -1,4 +1,4 @@
-"""Coverage, growth and the OpenAI mask convention (core/masks.py)."""
+"""Coverage, growth and the OpenAI mask convention (core/pixels/masks.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from core.geometry import Bounds, Extent
-from core.imaging import Image, Mask
-from core.masks import (
+from core.pixels.geometry import Bounds, Extent
+from core.pixels.imaging import Image, Mask
+from core.pixels.masks import (
     coverage_bounds,
     coverage_from_alpha,
     edit_area_of_api_mask,

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from core.catalogue import get_model
 from core.cli import main as cli_main
-from core.geometry import Bounds
-from core.imaging import Image, Mask
-from core.planning import CanvasSnapshot, ContextOptions, context_region, variation_region
-from core.settings import Settings
+from core.models.catalogue import get_model
+from core.pixels.geometry import Bounds
+from core.pixels.imaging import Image, Mask
+from core.pixels.planning import CanvasSnapshot, ContextOptions, context_region, variation_region
+from core.store.settings import Settings
 
 from .test_gimp_helpers import gimp_module
 from .test_krita_adapter import FakeSelection, plugin, rgba8_document  # noqa: F401 (fixture)

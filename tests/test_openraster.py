@@ -1,4 +1,4 @@
-"""OpenRaster files (core/openraster.py), read back the way GIMP's
+"""OpenRaster files (core/pixels/openraster.py), read back the way GIMP's
 file-openraster plug-in and Krita read them."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.geometry import Point
-from core.imaging import Image
-from core.openraster import write_ora
+from core.pixels.geometry import Point
+from core.pixels.imaging import Image
+from core.pixels.openraster import write_ora
 
 
 def solid(w: int, h: int, rgba: tuple[int, int, int, int]) -> Image:

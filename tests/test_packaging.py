@@ -298,7 +298,7 @@ def test_linux_bundle_imports_core_numpy_pil_httpx_in_a_clean_interpreter(
         assert f"/openai_images/vendor/{cp}/{name}/" in facts["files"][name], facts["files"]
     for name in ("httpx", "certifi", "httpcore", "h11", "anyio", "idna"):
         assert f"/openai_images/vendor/common/{name}/" in facts["files"][name], facts["files"]
-    assert "/openai_images/core/planning.py" in facts["core"]
+    assert "/openai_images/core/pixels/planning.py" in facts["core"]
     assert facts["pixel"] == [200, 200, 200, 200]
     assert "/openai_images/vendor/common/certifi/" in facts["certifi"]
 

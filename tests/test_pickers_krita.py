@@ -284,7 +284,7 @@ def test_shut_down_account_models_are_not_added(plugin):
 
 
 def test_quality_and_complexity_follow_the_model(plugin):
-    from openai_images_pickers.core.catalogue import get_model
+    from openai_images_pickers.core.models.catalogue import get_model
 
     two, flare = get_model("gpt-image-2"), get_model("gpt-image-2.6-flare")
     assert [d for _l, d in plugin.choices.quality_items(two)] == [
@@ -305,7 +305,7 @@ def form(plugin, user_dirs):
 
 
 def test_the_form_offers_live_models_and_the_default(form, plugin):
-    from openai_images_pickers.core.catalogue import DEFAULT_MODEL
+    from openai_images_pickers.core.models.catalogue import DEFAULT_MODEL
 
     ids = [form.model.itemData(i) for i in range(form.model.count())]
     assert "gpt-image-1.5" not in ids and "dall-e-2" not in ids

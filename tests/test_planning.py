@@ -1,4 +1,4 @@
-"""Snapshot in, patch out (core/planning.py): context crops, masks, compositing
+"""Snapshot in, patch out (core/pixels/planning.py): context crops, masks, compositing
 back through the soft selection, and the guarantee that untouched pixels stay
 bit-identical."""
 
@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from core.catalogue import get_model
-from core.geometry import Bounds, Extent, Point
-from core.imaging import Image, Mask, UploadImage
-from core.masks import coverage_bounds, edit_area_of_api_mask
-from core.planning import (
+from core.models.catalogue import get_model
+from core.pixels.geometry import Bounds, Extent, Point
+from core.pixels.imaging import Image, Mask, UploadImage
+from core.pixels.masks import coverage_bounds, edit_area_of_api_mask
+from core.pixels.planning import (
     CanvasSnapshot,
     ContextOptions,
     EditPlan,

@@ -8,10 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from core.catalogue import get_model
-from core.errors import ValidationError
-from core.lifecycle import live_models
-from core.requests import (
+from core.api.requests import (
     DEFAULT_VARIATION_PROMPT,
     EditRequest,
     GenerateRequest,
@@ -19,6 +16,9 @@ from core.requests import (
     VariationRequest,
     sniff_format,
 )
+from core.errors import ValidationError
+from core.models.catalogue import get_model
+from core.models.lifecycle import live_models
 
 
 def encode(w: int, h: int, fmt: str = "PNG", mode: str = "RGBA") -> bytes:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.retry import RetryPolicy, retry_after, retry_delay, should_retry
+from core.api.retry import RetryPolicy, retry_after, retry_delay, should_retry
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])

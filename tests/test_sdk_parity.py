@@ -1,8 +1,8 @@
 """Our wire against the official SDK's: the same logical request, the same HTTP request.
 
 Each case is sent twice over an httpx.MockTransport that records it and answers
-with a minimal valid body: once built with core.requests and sent by
-core.client.ImagesClient, once by `openai.OpenAI().images.generate/edit`. Both
+with a minimal valid body: once built with core.api.requests and sent by
+core.api.client.ImagesClient, once by `openai.OpenAI().images.generate/edit`. Both
 must hit the same path with the same JSON body, or the same multipart text
 fields and the same file parts (name, filename, bytes, in order). Part order
 among the text fields and each part's Content-Type are left aside: the server
@@ -26,9 +26,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from core.catalogue import get_model
-from core.client import ClientConfig, ImagesClient
-from core.requests import EditRequest, GenerateRequest, UploadFile, WireRequest
+from core.api.client import ClientConfig, ImagesClient
+from core.api.requests import EditRequest, GenerateRequest, UploadFile, WireRequest
+from core.models.catalogue import get_model
 from tests.test_client import form_parts
 
 openai = pytest.importorskip("openai")
@@ -131,7 +131,7 @@ def on_the_wire(request: httpx.Request) -> dict[str, Any]:
 
 
 def ours(request: GenerateRequest | EditRequest) -> tuple[httpx.Request, WireRequest]:
-    """Send `request` through core.client; the recorded HTTP request and its to_wire."""
+    """Send `request` through core.api.client; the recorded HTTP request and its to_wire."""
     recorder = Recorder()
     http = httpx.Client(transport=httpx.MockTransport(recorder))
     client = ImagesClient(ClientConfig(api_key=KEY, base_url=BASE_URL), http=http)

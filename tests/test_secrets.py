@@ -12,7 +12,7 @@ import types
 import pytest
 
 from core.errors import ConfigurationError
-from core.secrets import (
+from core.store.secrets import (
     KeyStore,
     KeyStoreError,
     RedactingFilter,
@@ -191,7 +191,7 @@ def test_importing_the_module_installed_no_filters():
     for logger in (
         logging.getLogger(),
         logging.getLogger("core"),
-        logging.getLogger("core.secrets"),
+        logging.getLogger("core.store.secrets"),
     ):
         assert not any(isinstance(f, RedactingFilter) for f in logger.filters)
 
@@ -290,7 +290,7 @@ def test_readable_key_file_is_made_private_with_a_warning(tmp_path, caplog):
     store = KeyStore(tmp_path, env={})
     key = fresh_key("perm")
     write_key_file(store, key, mode=0o644)
-    with caplog.at_level(logging.WARNING, logger="core.secrets"):
+    with caplog.at_level(logging.WARNING, logger="core.store.secrets"):
         assert store.get() == (key, "file")
     assert stat.S_IMODE(store.file_path.stat().st_mode) == 0o600
     assert "private" in caplog.text

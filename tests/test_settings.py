@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from core import paths
 from core.errors import ConfigurationError
-from core.settings import Settings, SettingsError
+from core.store import paths
+from core.store.settings import Settings, SettingsError
 
-# -- user folders (core/paths.py) ------------------------------------------------
+# -- user folders (core/store/paths.py) ------------------------------------------------
 
 HOME = Path("/home/ada")
 

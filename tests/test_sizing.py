@@ -1,4 +1,4 @@
-"""Size choice for every kind of size rule in the catalogue (core/sizing.py)."""
+"""Size choice for every kind of size rule in the catalogue (core/pixels/sizing.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.catalogue import get_model, known_models
-from core.geometry import Bounds, Extent
-from core.sizing import SizeError, choose_api_size, fit_region_to_aspect
+from core.models.catalogue import get_model, known_models
+from core.pixels.geometry import Bounds, Extent
+from core.pixels.sizing import SizeError, choose_api_size, fit_region_to_aspect
 
 FREE = ["gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-flare", "gpt-image-2.6-sunburst"]
 ALL_MODELS = [s.id for s in known_models()] + ["some-future-model"]

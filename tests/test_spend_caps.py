@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.client import ClientConfig, ImagesClient
-from core.cost import SpendCapError, SpendTracker, actual_cost, estimate
-from core.geometry import Bounds
-from core.history import History
-from core.jobs import JobOptions, JobRunner
+from core.api.client import ClientConfig, ImagesClient
+from core.jobs.cost import SpendCapError, SpendTracker, actual_cost, estimate
+from core.jobs.runner import JobOptions, JobRunner
+from core.pixels.geometry import Bounds
+from core.store.history import History
 
 from .conftest import TEST_KEY
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.api.sse import CompletedImage, PartialImage, ServerSentEvent, SSEParser, image_events
 from core.errors import APIStatusError, BadRequestError, ModerationError, ResponseError
-from core.sse import CompletedImage, PartialImage, ServerSentEvent, SSEParser, image_events
 
 
 def parse(*chunks: bytes) -> list[ServerSentEvent]:

@@ -6,8 +6,8 @@ account's dates (set by a test) outrank the shipped table. Images 2.6 takes
 xhigh/max, markup and `complexity`, which every other model refuses. The model
 list carries `shutdown_date`. GPT edits not asked to be opaque come back with a
 fifth of their pixels fully transparent, and a forced mode punches those holes
-even into opaque ones. The `usage` of a live model costs, by core.cost's token
-rates, what core.cost estimated for the request (section 12).
+even into opaque ones. The `usage` of a live model costs, by core.jobs.cost's token
+rates, what core.jobs.cost estimated for the request (section 12).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.cost import actual_cost, estimate
+from core.jobs.cost import actual_cost, estimate
 from standin import render, rules
 from standin.results import input_image_tokens, output_image_tokens
 from standin.server import running_standin
@@ -529,8 +529,8 @@ def test_control_body_must_be_json(server):
 
 # ------------------------------------------------------------------ 5. usage follows today's prices
 #
-# What the stand-in bills (its `usage`, booked by core.cost.actual_cost) must agree
-# with what the plug-in estimated beforehand (core.cost.estimate over core/prices.json)
+# What the stand-in bills (its `usage`, booked by core.jobs.cost.actual_cost) must agree
+# with what the plug-in estimated beforehand (core.jobs.cost.estimate over core/jobs/prices.json)
 # for the live models, as the real service's usage agrees with its published prices
 # (shared/openai-images.md section 12: a per-image price is the output-token cost of
 # one image). Before the stand-in's token table followed the model family, gpt-image-2
@@ -586,7 +586,7 @@ def test_generation_usage_costs_what_was_estimated(client, model, quality, size)
 
 
 # Edits: the input is the size of the output and square or 1024x640, where the
-# stand-in's tile count and core.cost's square-equivalent one agree (765 tokens
+# stand-in's tile count and core.jobs.cost's square-equivalent one agree (765 tokens
 # both). For a 1536x1024 input they do not (1105 against 765: see
 # test_input_image_tokens_follow_the_documented_tile_formula).
 @pytest.mark.parametrize("model", USAGE_MODELS)
@@ -668,7 +668,7 @@ def test_legacy_models_bill_gpt_image_1_counts(old_client):
 
 
 def test_input_image_tokens_follow_the_documented_tile_formula():
-    # core/prices.json "input_image_tokens": fit in 2048x2048, short side down to 768,
+    # core/jobs/prices.json "input_image_tokens": fit in 2048x2048, short side down to 768,
     # 85 + 170 per 512-px tile, counted on the image's own sides.
     assert input_image_tokens((1024, 1024), None) == 85 + 170 * 4  # 768x768: 2x2 tiles
     assert input_image_tokens((1024, 640), None) == 85 + 170 * 4  # not enlarged: 2x2

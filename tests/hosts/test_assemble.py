@@ -28,8 +28,8 @@ def test_krita_layout(tmp_path):
     assert "ServiceTypes=Krita/PythonPlugin\n" in desktop
     for source in (REPO / "krita_plugin").glob("*.py"):
         assert (package / source.name).read_bytes() == source.read_bytes()
-    assert (package / "core" / "catalogue.py").is_file()
-    assert (package / "core" / "models.json").is_file()
+    assert (package / "core" / "models" / "catalogue.py").is_file()
+    assert (package / "core" / "models" / "models.json").is_file()
     assert (package / "vendor" / "httpx" / "__init__.py").is_file()
     assert not list(package.rglob("__pycache__"))
     assert (dest / "someone_elses_plugin").is_dir()
@@ -47,7 +47,7 @@ def test_gimp_layout(tmp_path):
     for source in (REPO / "gimp_plugin").glob("*.py"):
         if source.name != "openai-images.py":
             assert (package / source.name).read_bytes() == source.read_bytes()
-    assert (package / "core" / "catalogue.py").is_file()
+    assert (package / "core" / "models" / "catalogue.py").is_file()
     assert (package / "vendor" / "httpx" / "__init__.py").is_file()
 
 
@@ -58,4 +58,4 @@ def test_reassembling_replaces_stale_files_and_needs_no_vendor(tmp_path):
     assemble.assemble_krita(dest)
     assert not (package / "stale.py").exists()
     assert not (package / "vendor").exists()
-    assert (package / "core" / "catalogue.py").is_file()
+    assert (package / "core" / "models" / "catalogue.py").is_file()

@@ -26,7 +26,7 @@ KRITA_LOAD_FAILURE = """\
 /usr/lib/x86_64-linux-gnu/krita-python-libs/krita added to PYTHONPATH
 krita.scripting: "Traceback (most recent call last):"
 krita.scripting: "  File \\"/home/t/pykrita/openai_images/canvas.py\\", line 26"
-krita.scripting: "ModuleNotFoundError: No module named 'openai_images.core.planning'"
+krita.scripting: "ModuleNotFoundError: No module named 'openai_images.core.pixels.planning'"
 krita.scripting: "Could not import openai_images"
 krita.scripting: Error loading plugin "openai_images"
 Warning: requested data for unknown action "path-break-at-selection"

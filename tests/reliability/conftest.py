@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from core.client import ClientConfig, ImagesClient
-from core.history import History
-from core.jobs import Job, JobRunner
+from core.api.client import ClientConfig, ImagesClient
+from core.jobs.runner import Job, JobRunner
+from core.store.history import History
 
 from ..conftest import TEST_KEY, compatible_server_account
 

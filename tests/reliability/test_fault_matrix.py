@@ -35,8 +35,8 @@ from core.errors import (
     RateLimitError,
     ResponseError,
 )
-from core.geometry import Bounds
-from core.jobs import JobOptions
+from core.jobs.runner import JobOptions
+from core.pixels.geometry import Bounds
 
 from .conftest import backoff, finish, history_files, make_runner
 

@@ -21,16 +21,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from core.client import ClientConfig, ImagesClient
+from core.api.client import ClientConfig, ImagesClient
+from core.api.requests import GenerateRequest
+from core.api.sse import SSEParser, image_events
 from core.errors import (
     APIStatusError,
     ImagesError,
     error_from_response,
     error_from_stream_event,
 )
-from core.imaging import Image, ImageDecodeError
-from core.requests import GenerateRequest
-from core.sse import SSEParser, image_events
+from core.pixels.imaging import Image, ImageDecodeError
 
 from ..conftest import TEST_KEY
 from .conftest import FUZZ

@@ -31,8 +31,8 @@ import pytest
 from PIL import Image as PILImage
 
 from core import cli
-from core.secrets import KeyStore
-from core.settings import Settings
+from core.store.secrets import KeyStore
+from core.store.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # Not "sk-...": the log filter's OpenAI pattern cannot be what hides it.

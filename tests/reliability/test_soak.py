@@ -35,10 +35,10 @@ from core.errors import (
     QuotaError,
     ResponseError,
 )
-from core.geometry import Bounds, Point
-from core.imaging import Image, Mask
-from core.jobs import Job, JobOptions
-from core.planning import CanvasSnapshot
+from core.jobs.runner import Job, JobOptions
+from core.pixels.geometry import Bounds, Point
+from core.pixels.imaging import Image, Mask
+from core.pixels.planning import CanvasSnapshot
 from standin.server import running_standin
 
 from .conftest import SOAK_JOBS, make_runner

@@ -11,7 +11,7 @@ redirects not followed) is not repeated; here each rule meets a real server:
   never sees the key; a `url` result fetched across two more origins carries no
   credential at any hop;
 - a decompression bomb returned by the API fails its job with a clear message and
-  the request id (a bug fixed in core/jobs.py: it used to end as "internal error").
+  the request id (a bug fixed in core/jobs/runner.py: it used to end as "internal error").
 
 Certificates come from the `openssl` command (the `cryptography` package is not a
 dependency); without it the TLS tests are skipped.
@@ -34,12 +34,12 @@ from pathlib import Path
 
 import pytest
 
-from core.client import ClientConfig, ImagesClient
+from core.api.client import ClientConfig, ImagesClient
+from core.api.requests import GenerateRequest
 from core.errors import APIConnectionError, APIStatusError, ResponseError
-from core.geometry import Bounds
-from core.imaging import Image
-from core.jobs import JobOptions
-from core.requests import GenerateRequest
+from core.jobs.runner import JobOptions
+from core.pixels.geometry import Bounds
+from core.pixels.imaging import Image
 
 from ..conftest import TEST_KEY
 from .conftest import finish, history_files, make_runner

@@ -316,7 +316,7 @@ def plugin_package():
 
     _vendor.activate()
     from openai_images import canvas
-    from openai_images.core.geometry import Bounds
+    from openai_images.core.pixels.geometry import Bounds
 
     return canvas, Bounds
 

@@ -7,7 +7,7 @@ marks the model "(ends ...)"; "Use prompt as-is" follows the model."""
 
 from __future__ import annotations
 
-from core.catalogue import DEFAULT_MODEL  # the project's .venv has the core
+from core.models.catalogue import DEFAULT_MODEL  # the project's .venv has the core
 
 TIMEOUT = 300
 # The stand-in in its normal mode (no STANDIN_ARGS): GET /v1/models lists only the

@@ -112,11 +112,11 @@ def core_facts():
     """The core's own figures for these choices (the project's .venv only, never in a host):
     the prompt a variation without one gets, and the estimate of the generate job with
     the saved settings of the cap case (what the refusal must name)."""
-    from core.geometry import Bounds
-    from core.options import Choices, job_options
-    from core.quote import quote_generate
-    from core.requests import DEFAULT_VARIATION_PROMPT
-    from core.settings import Settings
+    from core.api.requests import DEFAULT_VARIATION_PROMPT
+    from core.jobs.options import Choices, job_options
+    from core.jobs.quote import quote_generate
+    from core.pixels.geometry import Bounds
+    from core.store.settings import Settings
 
     choices = Choices(
         model=MODEL, quality=QUALITY, size=SIZE, n=N, background=BACKGROUND, stream=False
@@ -180,7 +180,7 @@ def check_requests(where, requests, kind, output_format=None):
 
 def check_streamed(where, requests, output_format=None):
     """Streaming left to the saved settings (stream_previews, on by default): a generate of
-    N images goes as N streamed requests of one image each (core.recipes.split)."""
+    N images goes as N streamed requests of one image each (core.jobs.recipes.split)."""
     got = [(r["path"], fields_of(r)) for r in requests]
     assert len(requests) == N, (
         f"{where}: {len(requests)} Images requests, not the {N} streamed ones of n=1 that the "

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cancel import CancelToken
+from ..cancel import CancelToken
+from ..errors import APIConnectionError, APITimeoutError, ResponseError
 from .client_config import MiB
-from .errors import APIConnectionError, APITimeoutError, ResponseError
 from .sse import CompletedImage, PartialImage, SSEParser, image_events
 
 # (index, image bytes) of a partial image, as the stream delivers it.

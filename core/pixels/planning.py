@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .catalogue import ModelSpec
+from ..errors import NothingToEditError
+from ..models.catalogue import ModelSpec
 from .compositing import (
     DEFAULT_LAYER_NAME,
     LAYER_NAME_MAX,
@@ -31,7 +32,6 @@ from .compositing import (
     layer_name,
     patch_from_generation,
 )
-from .errors import NothingToEditError
 from .geometry import Bounds, Extent
 from .imaging import Mask, encode_mask, encode_upload
 from .masks import coverage_bounds, coverage_from_alpha, selection_bounds, to_api_mask

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigurationError
 from . import paths
-from .errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 

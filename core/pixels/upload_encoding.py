@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .catalogue import ModelSpec
+from ..models.catalogue import ModelSpec
 from .codecs import WEBP_MAX_SIDE
 from .geometry import Extent
-from .pixels import Image
+from .rgba import Image
 
 # dall-e-2 edits and the legacy /images/variations endpoint: "a square PNG < 4 MB".
 LEGACY_PNG_MAX_BYTES = 4 * 1024 * 1024

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .catalogue import ModelSpec, get_model
-from .geometry import Bounds, Extent
-from .imaging import Image, UploadImage, encode_upload
-from .options import JobKind, JobOptions
-from .planning import (
+from ..api.requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
+from ..models.catalogue import ModelSpec, get_model
+from ..pixels.geometry import Bounds, Extent
+from ..pixels.imaging import Image, UploadImage, encode_upload
+from ..pixels.planning import (
     CanvasSnapshot,
     EditPlan,
     GeneratePlan,
@@ -30,7 +30,7 @@ from .planning import (
     plan_generate,
     plan_variation,
 )
-from .requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
+from .options import JobKind, JobOptions
 
 # OpenAI's documented wording for keeping DALL-E 3 from rewriting a prompt
 # (the "Prompting" note of the DALL-E 3 guide); sent only to models that rewrite.

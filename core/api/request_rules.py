@@ -18,8 +18,8 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from .catalogue import ModelSpec
-from .errors import ValidationError
+from ..errors import ValidationError
+from ..models.catalogue import ModelSpec
 from .wire_format import UploadFile, sniff_format
 
 BACKGROUNDS = ("transparent", "opaque", "auto")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 
-from .catalogue import ModelSpec, SizeRule, parse_size
-from .errors import ValidationError
+from ..errors import ValidationError
+from ..models.catalogue import ModelSpec, SizeRule, parse_size
 from .geometry import Bounds, Extent
 
 PREFERENCES = ("auto", "native")

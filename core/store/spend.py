@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from ..errors import ImagesError
 from . import paths
-from .errors import ImagesError
 
 log = logging.getLogger(__name__)
 

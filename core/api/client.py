@@ -35,12 +35,12 @@ from urllib.parse import quote
 import certifi
 import httpx
 
-from .cancel import CancelToken
-from .catalogue import ModelSpec, get_model
+from ..cancel import CancelToken
+from ..errors import APIStatusError, ConfigurationError, ResponseError, request_id_of
+from ..models.catalogue import ModelSpec, get_model
 from .client_abort import SocketAbort, check_cancelled
 from .client_config import ClientConfig, MiB, _check_url
 from .client_exchange import RetryingSender, read_chunks
-from .errors import APIStatusError, ConfigurationError, ResponseError, request_id_of
 from .reply import (
     ImagesResult,
     OnPartial,

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .catalogue import ModelSpec, get_model
+from ..models.catalogue import ModelSpec, get_model
+from ..pixels.geometry import Bounds, Extent
+from ..pixels.planning import context_region, variation_region
+from ..pixels.sizing import choose_api_size
 from .cost import CostEstimate, estimate
-from .geometry import Bounds, Extent
 from .options import JobOptions
-from .planning import context_region, variation_region
 from .recipes import Recipe, sent_prompt
-from .sizing import choose_api_size
 
 
 def price(

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .errors import is_moderation, is_quota
+from ..errors import is_moderation, is_quota
 
 RETRY_STATUSES = frozenset({408, 409, 429})
 

@@ -22,10 +22,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .catalogue import get_model, parse_size
+from ..models.catalogue import get_model, parse_size
 
 # The day's ledger and its caps live in core.spend; importable from here as before.
-from .spend import SpendCapError, SpendTracker
+from ..store.spend import SpendCapError, SpendTracker
 
 log = logging.getLogger(__name__)
 

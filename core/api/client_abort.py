@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from .cancel import CancelToken
-from .errors import CancelledError
+from ..cancel import CancelToken
+from ..errors import CancelledError
 
 
 def check_cancelled(cancel: CancelToken | None) -> None:

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import ConfigurationError
+from ..models.catalogue import DEFAULT_MODEL, get_model
+from ..models.lifecycle import AccountLifecycle, lifecycle, migrate_model
 from . import paths
-from .catalogue import DEFAULT_MODEL, get_model
-from .errors import ConfigurationError
-from .lifecycle import AccountLifecycle, lifecycle, migrate_model
 from .secrets import STORES, looks_secret
 
 log = logging.getLogger(__name__)

@@ -21,17 +21,18 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .catalogue import ModelSpec
-from .client import ImagesClient, ImagesResult
+from ..api.client import ImagesClient, ImagesResult
+from ..api.requests import UploadFile
+from ..errors import CancelledError, ImagesError, ResponseError, ValidationError
+from ..models.catalogue import ModelSpec
+from ..models.lifecycle import AccountLifecycle, Lifecycle, lifecycle
+from ..pixels.geometry import Bounds
+from ..pixels.imaging import Image, ImageDecodeError
+from ..pixels.planning import CanvasSnapshot
+from ..store.history import History, ResultMeta
 from .cost import CostEstimate, SpendTracker, actual_cost
-from .errors import CancelledError, ImagesError, ResponseError, ValidationError
-from .geometry import Bounds
-from .history import History, ResultMeta
-from .imaging import Image, ImageDecodeError
 from .job_handle import FINAL_STAGES, STAGES, Candidate, Job, JobResult, Progress
-from .lifecycle import AccountLifecycle, Lifecycle, lifecycle
 from .options import JobOptions
-from .planning import CanvasSnapshot
 from .quote import price_recipe
 from .recipes import (
     AS_IS_PREFIX,
@@ -43,7 +44,6 @@ from .recipes import (
     streams,
     variation_recipe,
 )
-from .requests import UploadFile
 
 __all__ = [
     "AS_IS_PREFIX", "FINAL_STAGES", "STAGES", "Candidate", "Job", "JobOptions", "JobResult",

@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from .catalogue import get_model
-from .geometry import Bounds
-from .imaging import Image, Mask
+from ..models.catalogue import get_model
+from ..pixels.geometry import Bounds
+from ..pixels.imaging import Image, Mask
+from ..pixels.planning import CanvasSnapshot, edit_target, edit_window, variation_window
 from .options import JobOptions
-from .planning import CanvasSnapshot, edit_target, edit_window, variation_window
 from .recipes import Recipe, edit_recipe, generate_recipe, variation_recipe
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ResponseError, error_from_stream_event
+from ..errors import ResponseError, error_from_stream_event
 
 _EOL = re.compile(rb"[\r\n]")
 

@@ -21,10 +21,8 @@ from typing import NoReturn
 
 import httpx
 
-from .cancel import CancelToken
-from .client_abort import check_cancelled, send_cancellable
-from .client_config import MiB
-from .errors import (
+from ..cancel import CancelToken
+from ..errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -37,6 +35,8 @@ from .errors import (
     error_from_response,
     request_id_of,
 )
+from .client_abort import check_cancelled, send_cancellable
+from .client_config import MiB
 from .retry import RetryPolicy, retry_delay, should_retry
 
 _log = logging.getLogger("openai_images.client")

@@ -27,8 +27,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal, Protocol
 
+from ..errors import ValidationError
 from .catalogue import ModelSpec, get_model, known_models
-from .errors import ValidationError
 
 log = logging.getLogger("openai_images.lifecycle")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import ModelSpec
+from ..models.catalogue import ModelSpec
 
 MIME_BY_FORMAT = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 _EXT_BY_FORMAT = {"png": "png", "jpeg": "jpg", "webp": "webp"}

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast
 
-from .catalogue import DEFAULT_MODEL
-from .planning import ContextOptions
+from ..models.catalogue import DEFAULT_MODEL
+from ..pixels.planning import ContextOptions
 
 JobKind = Literal["generate", "edit", "variation"]
 Background = Literal["transparent", "opaque", "auto"]

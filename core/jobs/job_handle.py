@@ -15,12 +15,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .cancel import CancelToken
+from ..cancel import CancelToken
+from ..errors import ImagesError
+from ..pixels.planning import LayerPatch
+from ..store.history import HistoryEntry
 from .cost import CostEstimate
-from .errors import ImagesError
-from .history import HistoryEntry
 from .options import JobKind, JobOptions
-from .planning import LayerPatch
 
 Stage = Literal[
     "queued",

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import __version__
-from .errors import ConfigurationError
+from .. import __version__
+from ..errors import ConfigurationError
 
 MiB = 1024 * 1024
 DEFAULT_BASE_URL = "https://api.openai.com/v1"

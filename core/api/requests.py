@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import ModelSpec
-from .errors import ValidationError
+from ..errors import ValidationError
+from ..models.catalogue import ModelSpec
 from .request_rules import (
     MODERATIONS,
     check_choice,

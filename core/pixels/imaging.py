@@ -22,7 +22,7 @@ from .codecs import (
     WEBP_MAX_SIDE,
     ImageDecodeError,
 )
-from .pixels import Image, Mask, composite_over
+from .rgba import Image, Mask, composite_over
 from .upload_encoding import (
     LEGACY_PNG_MAX_BYTES,
     UploadImage,
