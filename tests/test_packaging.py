@@ -56,7 +56,9 @@ else:
 facts = {"problem": problem, "python": "%d.%d" % sys.version_info[:2], "files": {}}
 if problem is None:
     import numpy, PIL.Image, httpx, certifi, httpcore, h11, anyio, idna
-    from openai_images.core import client, imaging, jobs, planning
+    from openai_images.core.api import client
+    from openai_images.core.jobs import runner
+    from openai_images.core.pixels import imaging, planning
     for name in LIBRARIES:
         facts["files"][name] = sys.modules[name].__file__
     facts["core"] = planning.__file__
