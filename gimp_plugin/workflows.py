@@ -52,8 +52,8 @@ def choices(values: arguments.RunValues) -> Choices:
 
     A GIMP argument always has a value, so one left at its declared default counts as
     not chosen and the saved setting applies (as in the CLI and Krita, which share the
-    settings file): the dialog's Auto quality, 1 candidate, 64 px padding, previews
-    off (the saved "stream previews" then decides, as in Krita)."""
+    settings file): the dialog's Auto quality, 1 candidate, 64 px padding. Previews
+    stream only when asked, as everywhere (core.jobs.options)."""
     defaults = {a.name: a.default for a in arguments.procedure_arguments(arguments.GENERATE)}
 
     def chosen(value: Any, default: Any) -> Any:
@@ -67,7 +67,7 @@ def choices(values: arguments.RunValues) -> Choices:
         n=chosen(values.count, arguments.COUNT.default),
         background=values.background,  # None: Auto, the default
         input_fidelity=values.input_fidelity,
-        stream=chosen(values.stream, arguments.STREAM.default),
+        stream=values.stream,
         padding_px=chosen(values.padding, arguments.PADDING.default),
         whole_image=values.whole_image,
     )

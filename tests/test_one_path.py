@@ -35,7 +35,7 @@ PROMPT = "a lighthouse at dusk"
 MODEL = "gpt-image-2.6-flare"
 W, H = 640, 480
 BOX = Bounds(200, 150, 160, 120)  # the selection of the edit cases
-# previews saved off: a GIMP argument at its default (previews off) takes the saved value
+# previews saved off too: the matrix streams nowhere (streaming is on only when chosen)
 SAVED = {"grow_px": 4, "output_format": "webp", "context_padding_px": 96,
          "stream_previews": False,
          "spend_cap_job_usd": 1.0}  # a per-job cap well above every estimate here

@@ -4,9 +4,9 @@ The CLI, the Krita docker, Krita scripting and the GIMP procedures each collect
 the artist's `Choices` (a flag, a dialog field, a script keyword; None where
 the artist chose nothing) and call `job_options(settings, choices)`. The rule
 is the same everywhere: an explicit choice wins over the saved settings, which
-win over the defaults. Spend caps are the exception that keeps money a promise:
-a choice may lower the saved cap for one job, never lift it, so the tighter of
-the two applies.
+win over the defaults. Two exceptions: spend caps keep money a promise (a
+choice may lower the saved cap for one job, never lift it, so the tighter of
+the two applies), and streaming, a display choice, is on only when chosen.
 
 Imports only the core's catalogue and planning; no host, no network.
 """
@@ -120,7 +120,10 @@ def job_options(settings: Any, choices: Choices | None = None) -> JobOptions:
         # closed sets, checked against the model by the request (a wrong value is one line)
         input_fidelity=cast("Fidelity | None", c.input_fidelity or None),
         complexity=c.complexity or None,
-        stream=bool(pick(c.stream, settings.stream_previews)),
+        # Streaming is a display choice: on only when chosen. A panel that shows
+        # previews starts its box from the saved stream_previews (the Krita docker);
+        # a script, a GIMP procedure call or the CLI streams only when asked.
+        stream=bool(pick(c.stream, False)),
         partial_images=int(pick(c.partial_images, 2)),
         prompt_as_is=bool(pick(c.prompt_as_is, False)),
         context=context,

@@ -179,12 +179,13 @@ def check_requests(where, requests, kind, output_format=None):
 
 
 def check_streamed(where, requests, output_format=None):
-    """Streaming left to the saved settings (stream_previews, on by default): a generate of
-    N images goes as N streamed requests of one image each (core.jobs.recipes.split)."""
+    """Streaming chosen (the docker's box, ticked from the saved stream_previews): a
+    generate of N images goes as N streamed requests of one image each
+    (core.jobs.recipes.split)."""
     got = [(r["path"], fields_of(r)) for r in requests]
     assert len(requests) == N, (
-        f"{where}: {len(requests)} Images requests, not the {N} streamed ones of n=1 that the "
-        f"saved stream_previews (on by default) gives: {got}"
+        f"{where}: {len(requests)} Images requests, not the {N} streamed ones of n=1 that "
+        f"streaming gives: {got}"
     )
     want = expected_fields("generate", output_format, n=1, stream=True)
     for i, request in enumerate(requests):
