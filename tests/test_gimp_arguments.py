@@ -6,31 +6,15 @@ the core inside it; `gimp_module` builds that package from the working tree.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.gimp_package import PACKAGE, gimp_module
+
 ROOT = Path(__file__).resolve().parents[1]
-# Installed, the package is `openai_images`; the Krita adapter's tests may load their own
-# `openai_images`, so these tests give the GIMP one a name of its own.
-PACKAGE = "openai_images_gimp"
-
-
-def gimp_module(name: str):
-    """openai_images.<name> from gimp_plugin/, with the working tree core as its .core."""
-    for package, folder in ((PACKAGE, "gimp_plugin"), (PACKAGE + ".core", "core")):
-        if package not in sys.modules:
-            init = ROOT / folder / "__init__.py"
-            spec = importlib.util.spec_from_file_location(
-                package, init, submodule_search_locations=[str(init.parent)]
-            )
-            sys.modules[package] = module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-    return importlib.import_module(f"{PACKAGE}.{name}")
 
 
 arguments = gimp_module("arguments")

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.gimp_package import gimp_module
+
 ROOT = Path(__file__).resolve().parents[1]
-# Installed, the package is `openai_images`; the Krita adapter's tests may load their own
-# `openai_images`, so these tests give the GIMP one a name of its own.
-PACKAGE = "openai_images_gimp"
-
-
-def gimp_module(name: str):
-    """openai_images.<name> from gimp_plugin/, with the working tree core as its .core
-    (the installed layout; same loader as test_gimp_arguments.py)."""
-    for package, folder in ((PACKAGE, "gimp_plugin"), (PACKAGE + ".core", "core")):
-        if package not in sys.modules:
-            init = ROOT / folder / "__init__.py"
-            spec = importlib.util.spec_from_file_location(
-                package, init, submodule_search_locations=[str(init.parent)]
-            )
-            sys.modules[package] = module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-    return importlib.import_module(f"{PACKAGE}.{name}")
 
 
 snapshots = gimp_module("snapshots")

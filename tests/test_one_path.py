@@ -210,9 +210,9 @@ def gimp():
             messages=gimp_module("messages"), errors=gimp_module("core.errors"),
         )
     finally:
-        package = sys.modules["openai_images_gimp"]
+        package = sys.modules["gimp_plugin"]
         for name in ours:  # they hold the fake Gimp: no other test may get them
-            sys.modules.pop(f"openai_images_gimp.{name}", None)
+            sys.modules.pop(f"gimp_plugin.{name}", None)
             if hasattr(package, name):
                 delattr(package, name)
         for name, module in saved.items():
