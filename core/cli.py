@@ -134,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"openai-images: {message}", file=sys.stderr)
+    from .store.secrets import user_text  # keys masked, server text made plain, one line
+
+    print(f"openai-images: {user_text(message)}", file=sys.stderr)
     return code
 
 

@@ -271,6 +271,8 @@ def error_from_response(
     body: Any
     try:
         body = json.loads(text) if text.strip() else None
+    except RecursionError:  # nested deeper than Python's stack: say so, keep no body
+        body = "the error reply is JSON nested too deeply to read"
     except ValueError:
         body = text
     message, err = _error_fields(body)

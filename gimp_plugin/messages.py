@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .core import errors
 from .core.jobs.cost import SpendCapError
-from .core.store.secrets import KeyStoreError, redact
+from .core.store.secrets import MESSAGE_MAX, KeyStoreError, user_text
 from .core.store.settings import SettingsError
 
 TITLE = "OpenAI Images"
@@ -112,4 +112,5 @@ def describe(error: BaseException) -> str:
         text = str(error)
     else:
         text = f"Unexpected error ({type(error).__name__}): {error}."
-    return redact(f"{TITLE}: {text}{_request_id(error) if 'request id' not in text else ''}")
+    return user_text(f"{TITLE}: {text}{_request_id(error) if 'request id' not in text else ''}",
+                     limit=MESSAGE_MAX + len(TITLE) + 200)

@@ -12,6 +12,7 @@ Imports krita, .qt and the plug-in's own modules.
 
 from __future__ import annotations
 
+import html
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +147,8 @@ class ImagesDocker(DockWidget):
             row.addWidget(w)
         box.addLayout(row)
         self.status = QtWidgets.QLabel()
+        # server text (errors, revised prompts) is shown as text, never rendered as HTML
+        self.status.setTextFormat(qenum(Qt, "TextFormat", "PlainText"))
         self.status.setWordWrap(True)
         box.addWidget(self.status)
         box.addStretch(1)
@@ -265,7 +268,8 @@ class ImagesDocker(DockWidget):
         self.results.clear()
         for cand in job.result.candidates:
             item = QtWidgets.QListWidgetItem(QtGui.QIcon(thumbnail(cand.patch.image.pixels)), "")
-            item.setToolTip(cand.patch.name)
+            # a tooltip renders what looks like HTML: escape the name (a prompt)
+            item.setToolTip(html.escape(cand.patch.name))
             self.results.addItem(item)
         failed = len(job.result.failures)
         spent = job.result.actual_cost_usd

@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from .core.store.secrets import KeyStore, mask_key
-from .qt import QtWidgets, qenum
+from .qt import Qt, QtWidgets, qenum
 
 # (settings field, label, placeholder)
 TEXT_FIELDS = (
@@ -77,6 +77,7 @@ class SettingsDialog(QtWidgets.QDialog):
         form.addRow("Spend cap per job", self.cap_job)
         form.addRow("Spend cap per day", self.cap_day)
         self.error = QtWidgets.QLabel()
+        self.error.setTextFormat(qenum(Qt, "TextFormat", "PlainText"))  # messages are text
         form.addRow(self.error)
         ok = qenum(QtWidgets.QDialogButtonBox, "StandardButton", "Ok")
         cancel = qenum(QtWidgets.QDialogButtonBox, "StandardButton", "Cancel")

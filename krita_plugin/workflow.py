@@ -280,8 +280,10 @@ def describe_error(error: BaseException | None) -> str:
     """A one-line message for the user; never a traceback."""
     if error is None:
         return "The request failed without a message."
+    from .core.store.secrets import user_text  # keys masked, server text made plain
+
     if isinstance(error, NothingToEditError):
-        return NOTHING_TO_EDIT.get(error.reason, str(error))
+        return NOTHING_TO_EDIT.get(error.reason, user_text(error))
     if isinstance(error, (ImagesError, canvas.CanvasError)):
-        return str(error) or type(error).__name__
-    return f"Unexpected error: {error}"
+        return user_text(error) or type(error).__name__
+    return f"Unexpected error: {user_text(error)}"

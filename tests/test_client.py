@@ -629,9 +629,12 @@ def test_bad_image_urls(url, words):
     assert len(server.requests) == 1
 
 
-def test_loopback_http_image_urls_are_allowed_and_failures_are_response_errors():
+def test_a_remote_servers_loopback_image_url_is_refused_and_failures_are_response_errors():
+    # issue 14: a remote server may not point the client at this computer (a request
+    # to local services); loopback URLs from a loopback server are test_client_loopback's
     server = Server(dalle_reply("http://127.0.0.1:9/a.png"), httpx.Response(200, content=IMG))
-    assert dalle(server).images == [IMG]
+    with pytest.raises(ResponseError, match="local or private address"):
+        dalle(server)
     expired = Server(dalle_reply("https://images.example/a.png"), httpx.Response(403))
     with pytest.raises(ResponseError, match="HTTP 403"):
         dalle(expired)

@@ -39,7 +39,7 @@ from ..cancel import CancelToken
 from ..errors import APIStatusError, ConfigurationError, ResponseError, request_id_of
 from ..models.catalogue import ModelSpec, get_model
 from .client_abort import SocketAbort, check_cancelled
-from .client_config import ClientConfig, MiB, _check_url
+from .client_config import ClientConfig, MiB, _check_url, local_address
 from .client_exchange import RetryingSender, read_chunks
 from .reply import (
     ImagesResult,
@@ -293,6 +293,10 @@ class ImagesClient:
                 _check_url("the image URL", url, allow_query=True)
             except ConfigurationError as err:
                 raise ResponseError(f"bad image URL: {err}", rid) from None
+            host = httpx.URL(url).host
+            if local_address(host) and not local_address(httpx.URL(self.config.base_url).host):
+                # a remote server must not point us at this computer or its network
+                raise ResponseError(f"bad image URL: {host} is a local or private address", rid)
 
             def build(target: str = url) -> httpx.Request:
                 headers = {"User-Agent": self.config.user_agent, "Accept": "image/*"}

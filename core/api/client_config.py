@@ -32,6 +32,19 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def local_address(host: str) -> bool:
+    """This computer or a private, link-local or reserved network: loopback names and
+    IP literals only (a public name resolving to a private address is not caught)."""
+    if is_loopback_host(host) or host.lower().rstrip(".").endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local or address.is_reserved or (
+        address.is_unspecified or address.is_multicast)
+
+
 def _check_url(name: str, url: str, *, allow_query: bool = False) -> None:
     """https anywhere, http only on loopback, no credentials in the URL."""
     try:
@@ -122,6 +135,11 @@ class ClientConfig:
         if not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
             raise ConfigurationError("the API key contains characters a key cannot have")
         _check_url("the base URL", self.base_url)
+        for name, value in (("organization", self.organization), ("project", self.project),
+                            ("Azure deployment", self.azure_deployment)):
+            if value is not None and not (value.isascii() and value.isprintable()):
+                # header values: anything else failed later as a UnicodeEncodeError
+                raise ConfigurationError(f"the {name} id may hold only plain ASCII characters")
         if self.proxy is not None:
             _check_proxy(self.proxy)
         if self.ca_bundle is not None and not os.path.isfile(self.ca_bundle):

@@ -15,6 +15,7 @@ to "openai_images.client", the client's one logger.
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from typing import NoReturn
@@ -43,6 +44,18 @@ _log = logging.getLogger("openai_images.client")
 
 _ERROR_BODY_LIMIT = MiB  # error replies are read this far, then cut
 _HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
+
+
+def _certificate_failure(error: BaseException) -> bool:
+    """True when TLS verification refused the server's certificate (in the cause chain)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def raise_mapped(exc: Exception, cancel: CancelToken | None, what: str) -> NoReturn:
@@ -198,6 +211,8 @@ class RetryingSender:
                 policy=self._policy,
             )
         if isinstance(failure, APIConnectionError):
+            if _certificate_failure(failure):
+                return False  # a certificate refused now is refused on every retry
             return should_retry(attempt, None, {}, policy=self._policy)
         return False
 

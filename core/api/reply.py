@@ -46,6 +46,8 @@ class ImagesResult:
 def json_object(body: bytes, rid: str | None) -> dict[str, Any]:
     try:
         payload = json.loads(body)
+    except RecursionError:  # nested deeper than Python's stack: a hostile reply, not a crash
+        raise ResponseError("the reply is JSON nested too deeply to read", rid) from None
     except ValueError:
         raise ResponseError("the reply is not valid JSON", rid) from None
     if not isinstance(payload, dict):

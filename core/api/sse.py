@@ -150,6 +150,8 @@ def _str(payload: dict[str, Any], key: str) -> str | None:
 def _payload(event: ServerSentEvent) -> dict[str, Any]:
     try:
         payload = json.loads(event.data)
+    except RecursionError:  # nested deeper than Python's stack
+        raise ResponseError(f"malformed stream event {event.event!r}: nested too deeply") from None
     except ValueError:
         raise ResponseError(f"malformed stream event {event.event!r}: not JSON") from None
     if not isinstance(payload, dict):

@@ -31,6 +31,9 @@ from .plans import EditPlan, GeneratePlan
 LAYER_NAME_MAX = 40
 DEFAULT_LAYER_NAME = "OpenAI image"
 _BREAKS = ("Cc", "Zl", "Zp", "Zs")
+# Bidi embeddings, overrides and isolates: in a layer name they reorder what the
+# artist reads (a prompt, or a revised one from the server, can carry them)
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,7 +118,9 @@ def layer_name(prompt: str, index: int | None = None) -> str:
     """A short single-line layer name from the prompt: 'a red fox in snow (2)'."""
     # Control characters and line/paragraph separators become spaces: hosts show
     # a layer name on one line.
-    spaced = "".join(" " if unicodedata.category(ch) in _BREAKS else ch for ch in prompt)
+    spaced = "".join(
+        " " if unicodedata.category(ch) in _BREAKS else ch for ch in prompt if ch not in _BIDI
+    )
     text = " ".join(spaced.split())
     if len(text) > LAYER_NAME_MAX:
         cut = text[: LAYER_NAME_MAX - 1]

@@ -103,6 +103,26 @@ def redact(text: str) -> str:
     return _API_KEY_HEADER.sub(lambda m: m.group(1) + "***", text)
 
 
+# Terminal escapes (CSI, OSC up to BEL or ST), then single control and bidi characters:
+# a server's text must not move the cursor, retitle the terminal, ring, or reorder
+# what the artist reads (right-to-left overrides, U+202A-202E and U+2066-2069).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?")
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+MESSAGE_MAX = 500  # characters of a message shown; the rest is named, not printed
+
+
+def user_text(message: object, limit: int = MESSAGE_MAX) -> str:
+    """The one form in which any message reaches the artist (CLI, Krita, GIMP): keys
+    masked, terminal escapes, control and bidi characters dropped, on one line, cut
+    to `limit` characters with a note of the full length."""
+    text = redact(str(message))
+    text = _INVISIBLE.sub("", _ESCAPES.sub("", text))
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = f"{text[:limit].rstrip()}… (cut: {len(text)} characters in all)"
+    return text
+
+
 def looks_secret(text: str) -> bool:
     return redact(text) != text
 
