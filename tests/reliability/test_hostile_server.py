@@ -180,3 +180,29 @@ def test_non_ascii_header_values_are_one_line_at_validation():
     config = ClientConfig(api_key=KEY, project="proj-ünï")
     with pytest.raises(ConfigurationError, match="plain ASCII"):
         config.validate()
+
+
+def test_a_tiny_answer_of_another_shape_is_cut_before_it_is_scaled():
+    """A 16x8192 answer for a 1024x1024 generate was scaled to 1024x524288 before being
+    cut (15.9 GB at 4096²); now only the part that shows is scaled."""
+    import tracemalloc
+
+    import numpy as np
+
+    from core.pixels.compositing import patch_from_generation
+    from core.pixels.geometry import Bounds as B
+    from core.pixels.plans import GeneratePlan
+    from core.pixels.rgba import Image
+
+    answer = Image(np.full((8192, 16, 4), 200, np.uint8))
+    plan = GeneratePlan(region=B(0, 0, 1024, 1024), api_extent=answer.extent)
+    tracemalloc.start()
+    try:
+        patch = patch_from_generation(plan, answer)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (patch.image.width, patch.image.height) == (1024, 1024)
+    assert int(patch.image.pixels[512, 512, 0]) == 200
+    region_bytes = 1024 * 1024 * 4
+    assert peak < 12 * region_bytes, f"peak {peak / 2**20:.0f} MiB for a 4 MiB region"
