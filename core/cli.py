@@ -153,8 +153,26 @@ def _log_handler() -> logging.Handler:
 
 
 # -- inputs ------------------------------------------------------------------
+# The largest input file read: an 8192x8192 RGBA PNG stored without compression is
+# 256 MiB; anything bigger is not an image the API takes (and /dev/zero never ends).
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes, refused before reading when it is not a regular file or too big."""
+    if not path.is_file():
+        raise ValidationError(str(path), "is not a regular image file")
+    size = path.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise ValidationError(
+            str(path), f"is {size / 2**20:.0f} MiB; inputs are limited to "
+            f"{MAX_INPUT_BYTES // 2**20} MiB")
+    with path.open("rb") as f:
+        return f.read(MAX_INPUT_BYTES + 1)[:MAX_INPUT_BYTES]
+
+
 def _read_image(path: Path) -> Image:
-    return Image.decode(path.read_bytes())
+    return Image.decode(_read_bytes(path))
 
 
 def _read_selection(args: argparse.Namespace, image: Image) -> Mask | None:
@@ -163,11 +181,11 @@ def _read_selection(args: argparse.Namespace, image: Image) -> Mask | None:
 
     whole = Bounds(0, 0, image.extent.width, image.extent.height)
     if args.selection:
-        grey = Image.decode(args.selection.read_bytes())
+        grey = Image.decode(_read_bytes(args.selection))
         coverage = grey.pixels[..., :3].mean(axis=-1).round().astype(np.uint8)
     elif args.mask:
         # OpenAI's convention: alpha 0 = edit, so coverage is the inverse of alpha.
-        coverage = 255 - Image.decode(args.mask.read_bytes()).pixels[..., 3]
+        coverage = 255 - Image.decode(_read_bytes(args.mask)).pixels[..., 3]
     else:
         return None
     if coverage.shape != image.pixels.shape[:2]:
@@ -181,7 +199,7 @@ def _options(args: argparse.Namespace) -> JobOptions:
     from .store.settings import Settings
 
     choices = Choices(
-        model=args.model,
+        model=_model_flag(args.model),
         size=args.size,
         quality=args.quality,
         n=args.n,
@@ -195,6 +213,13 @@ def _options(args: argparse.Namespace) -> JobOptions:
         whole_image=getattr(args, "whole_image", None) or None,
     )
     return job_options(Settings.load(), choices)
+
+
+def _model_flag(model: str | None) -> str | None:
+    """--model as given; an empty id is refused here rather than sent as is."""
+    if model is not None and not model.strip():
+        raise ValidationError("--model", "is empty: name a model (openai-images models)")
+    return model.strip() if model else model
 
 
 class FilePort:

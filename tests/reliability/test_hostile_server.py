@@ -206,3 +206,17 @@ def test_a_tiny_answer_of_another_shape_is_cut_before_it_is_scaled():
     assert int(patch.image.pixels[512, 512, 0]) == 200
     region_bytes = 1024 * 1024 * 4
     assert peak < 12 * region_bytes, f"peak {peak / 2**20:.0f} MiB for a 4 MiB region"
+
+
+@pytest.mark.parametrize("argv", [
+    ["edit", "--image", "/dev/zero", "--prompt", "x", "--dry-run"],
+    ["vary", "--image", "/dev/zero", "--dry-run"],
+    ["generate", "--prompt", "x", "--model", "", "--dry-run"],
+])
+def test_cli_inputs_are_refused_before_they_are_read_or_sent(argv, capsys):
+    """`--image /dev/zero` read until MemoryError; `--model ""` was sent as is."""
+    from core import cli
+
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("openai-images: invalid request: ") and "\n" not in err
