@@ -52,7 +52,7 @@ screenshots: $(STAMP)
 
 # The reliability suite's long runs (tests/reliability; `make test` runs them short).
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=4000 $(PY) -m pytest -q tests/reliability/test_fuzz_parsers.py
+	FUZZ_EXAMPLES=4000 HOSTILE_ROUNDS=40 $(PY) -m pytest -q tests/reliability/test_fuzz_parsers.py tests/reliability/test_hostile_memory.py
 
 soak: $(STAMP)
 	SOAK_JOBS=200 $(PY) -m pytest -q -s tests/reliability/test_soak.py

@@ -41,7 +41,12 @@ class CancelToken:
 
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
-            raise CancelledError()
+            raise self.error()
+
+    def error(self) -> Exception:
+        """What a cancelled operation raises: CancelledError here; a token fired by a
+        deadline (core.api.client_abort.Attempt) says it timed out instead."""
+        return CancelledError()
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`; True as soon as the token is cancelled."""

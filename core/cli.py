@@ -286,8 +286,8 @@ def _run(args: argparse.Namespace) -> int:
     _follow(job)
     if job.state != "done":
         raise job.error or ImagesError(f"the job ended {job.state}")
-    for failure in job.result.failures:
-        print(f"openai-images: one candidate failed: {failure}", file=sys.stderr)
+    for line in [f"one candidate failed: {f}" for f in job.result.failures] + job.result.notices:
+        _fail(line, EXIT_OK)  # server text: the same plain, masked line as an error
     _write_outputs(args.out, base, job)
     return EXIT_OK
 

@@ -56,6 +56,9 @@ def client_config(
     over: dict[str, Any] = {
         "connect_timeout": settings.connect_timeout,
         "read_timeout": settings.read_timeout,
+        "attempt_deadline": settings.attempt_deadline,
+        # a call cannot outlast its job; the runner holds the job to the same limit
+        "call_deadline": settings.job_deadline,
         "max_retries": settings.max_retries,
     }
     for name in (
@@ -96,4 +99,5 @@ def make_runner(
     config = client_config(settings, key or "dry-run", base_url)
     client = ImagesClient(config)
     dates = AccountLifecycle(account_models_path(config.base_url)) if key else None
-    return JobRunner(client, History(history_dir()), SpendTracker(spend_path()), account=dates)
+    return JobRunner(client, History(history_dir()), SpendTracker(spend_path()), account=dates,
+                     job_deadline=settings.job_deadline)

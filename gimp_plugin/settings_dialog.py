@@ -28,6 +28,8 @@ TEXT_FIELDS = (
 NUMBER_FIELDS = (
     ("connect_timeout", "Connect timeout (s)"),
     ("read_timeout", "Read timeout (s)"),
+    ("attempt_deadline", "Deadline per attempt (s)"),
+    ("job_deadline", "Deadline per job (s)"),
     ("spend_cap_job_usd", "Spend cap per job (USD, empty = none)"),
     ("spend_cap_day_usd", "Spend cap per day (USD, empty = none)"),
 )

@@ -26,6 +26,7 @@ from .core.jobs.runner import Job, JobOptions
 from .core.pixels.geometry import Bounds
 from .core.pixels.imaging import Image, Mask
 from .core.pixels.planning import CanvasSnapshot
+from .core.store.secrets import user_text
 from .messages import UserError, describe
 
 
@@ -190,9 +191,8 @@ def run(
         raise job.error or UserError("Cancelled; nothing was added.")
     patches = [c.patch for c in job.result.candidates]
     layers = canvas.apply_patches(image, anchor, patches)
-    warning = ""
+    notes = [user_text(note) for note in job.result.notices]
     if job.result.failures:
-        warning = f"{len(job.result.failures)} of {values.count} candidates failed; " + describe(
-            job.result.failures[0]
-        )
-    return Outcome(layers, _report(job, layers, values), warning)
+        failed = f"{len(job.result.failures)} of {values.count} candidates failed; "
+        notes.insert(0, failed + describe(job.result.failures[0]))
+    return Outcome(layers, _report(job, layers, values), "; ".join(notes))

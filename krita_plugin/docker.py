@@ -271,15 +271,7 @@ class ImagesDocker(DockWidget):
             # a tooltip renders what looks like HTML: escape the name (a prompt)
             item.setToolTip(html.escape(cand.patch.name))
             self.results.addItem(item)
-        failed = len(job.result.failures)
-        spent = job.result.actual_cost_usd
-        notes = []
-        if spent is not None:
-            notes.append(f"cost ${spent:.3f}")
-        if failed:
-            first = workflow.describe_error(job.result.failures[0])
-            notes.append(f"{failed} image(s) failed: {first}")
-        self._say("; ".join(notes))
+        self._say(workflow.result_summary(job.result))
         if job.result.candidates:
             self.results.setCurrentRow(0)
 

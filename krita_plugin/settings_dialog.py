@@ -71,9 +71,18 @@ class SettingsDialog(QtWidgets.QDialog):
         self.timeout.setRange(5, 3600)
         self.timeout.setSuffix(" s")
         self.timeout.setValue(float(self.settings.read_timeout))
+        self.deadlines = {}  # the whole exchange, where the timeout is per read
+        for name in ("attempt_deadline", "job_deadline"):
+            box = QtWidgets.QDoubleSpinBox()
+            box.setRange(30, 14400)
+            box.setSuffix(" s")
+            box.setValue(float(getattr(self.settings, name)))
+            self.deadlines[name] = box
         self.cap_job = self._cap_box(self.settings.spend_cap_job_usd)
         self.cap_day = self._cap_box(self.settings.spend_cap_day_usd)
         form.addRow("Timeout", self.timeout)
+        form.addRow("Deadline per attempt", self.deadlines["attempt_deadline"])
+        form.addRow("Deadline per job", self.deadlines["job_deadline"])
         form.addRow("Spend cap per job", self.cap_job)
         form.addRow("Spend cap per day", self.cap_day)
         self.error = QtWidgets.QLabel()
@@ -105,6 +114,7 @@ class SettingsDialog(QtWidgets.QDialog):
                 KeyStore(store=store).set(new_key)
             values: dict[str, Any] = {n: e.text().strip() for n, e in self.fields.items()}
             values["read_timeout"] = self.timeout.value()
+            values.update({n: box.value() for n, box in self.deadlines.items()})
             values["spend_cap_job_usd"] = self.cap_job.value() or None
             values["spend_cap_day_usd"] = self.cap_day.value() or None
             values["key_store"] = store

@@ -276,6 +276,21 @@ NOTHING_TO_EDIT = {
 }
 
 
+def result_summary(result: Any) -> str:
+    """The status line after a job: its cost, failed candidates, and the job's notices
+    (a history folder refused, a model about to shut down), each a masked plain line."""
+    from .core.store.secrets import user_text
+
+    notes = []
+    if result.actual_cost_usd is not None:
+        notes.append(f"cost ${result.actual_cost_usd:.3f}")
+    if result.failures:
+        notes.append(f"{len(result.failures)} image(s) failed: "
+                     f"{describe_error(result.failures[0])}")
+    notes.extend(user_text(note) for note in result.notices)
+    return "; ".join(notes)
+
+
 def describe_error(error: BaseException | None) -> str:
     """A one-line message for the user; never a traceback."""
     if error is None:

@@ -495,3 +495,18 @@ def test_a_model_list_that_cannot_be_fetched_leaves_no_result(plugin):
     fetch = ModelListFetch(NoModels())
     wait_for(fetch)
     assert fetch.result is None
+
+
+def test_the_status_after_a_job_names_cost_failures_and_notices_plainly(plugin):
+    """The docker's last line: a refused history folder (a notice of the core's) is
+    shown, masked and on one line, next to the cost and the failed candidates."""
+    job_handle = importlib.import_module("openai_images.core.jobs.job_handle")
+    errors = importlib.import_module("openai_images.core.errors")
+    result = job_handle.JobResult()
+    result.actual_cost_usd = 0.0421
+    result.failures.append(errors.ResponseError("bad <b>image</b>\nsecond line", "req_1"))
+    result.notices.append("history: /x is a symbolic link; saved in /tmp/h instead\n\x1b[31m")
+    text = plugin.workflow.result_summary(result)
+    assert text.startswith("cost $0.042; 1 image(s) failed: bad <b>image</b>")
+    assert "saved in /tmp/h instead" in text
+    assert "\n" not in text and "\x1b" not in text

@@ -82,7 +82,8 @@ def test_ensure_private_dir_is_0700_whatever_the_umask(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(made.stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
-    assert stat.S_IMODE(existing.stat().st_mode) == 0o700
+    # An existing folder keeps its mode: only folders the plug-in creates are made 0700.
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o755
 
 
 # -- settings ------------------------------------------------------------------

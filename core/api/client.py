@@ -38,7 +38,7 @@ import httpx
 from ..cancel import CancelToken
 from ..errors import APIStatusError, ConfigurationError, ResponseError, request_id_of
 from ..models.catalogue import ModelSpec, get_model
-from .client_abort import SocketAbort, check_cancelled
+from .client_abort import check_cancelled
 from .client_config import ClientConfig, MiB, _check_url, local_address
 from .client_exchange import RetryingSender, read_chunks
 from .reply import (
@@ -51,6 +51,7 @@ from .reply import (
 )
 from .requests import EditRequest, GenerateRequest, VariationRequest, WireRequest
 from .retry import RetryPolicy
+from .wire_format import reply_cap
 
 # ClientConfig, MiB, ImagesResult and OnPartial are re-exported: callers (jobs.py,
 # setup.py, the adapters, tests) import them from here.
@@ -109,7 +110,7 @@ class ImagesClient:
         self._owns_http = http is None
         self._http = _make_http(config) if http is None else http
         policy = RetryPolicy(max_retries=config.max_retries, max_retry_after=config.max_retry_after)
-        self._sender = RetryingSender(self._http, policy, sleep, random)
+        self._sender = RetryingSender(self._http, policy, sleep, random, config.deadlines)
         self._timeout = httpx.Timeout(
             connect=config.connect_timeout,
             read=config.read_timeout,
@@ -168,21 +169,20 @@ class ImagesClient:
     def list_model_entries(self, cancel: CancelToken | None = None) -> list[dict[str, object]]:
         """GET /models as {"id", "shutdown_date"} entries (see reply.model_entries)."""
         url, params = self._url("models", None)
-        with SocketAbort(cancel) as abort:
 
-            def build() -> httpx.Request:
-                return self._http.build_request(
-                    "GET",
-                    url,
-                    params=params,
-                    headers=self._headers(),
-                    timeout=self._timeout,
-                    extensions=abort.extensions(),
-                )
+        def build(extensions: dict[str, Any]) -> httpx.Request:
+            return self._http.build_request(
+                "GET",
+                url,
+                params=params,
+                headers=self._headers(),
+                timeout=self._timeout,
+                extensions=extensions,
+            )
 
-            response, body = self._sender.send(build, cancel, _LIST_LIMIT, "the model list")
-            response.close()
-        return model_entries(body, request_id_of(response.headers))
+        sent = self._sender.send(build, cancel, _LIST_LIMIT, "the model list")
+        sent.close()
+        return model_entries(sent.body, request_id_of(sent.response.headers))
 
     # ---- one request, start to finish -------------------------------------------------------
 
@@ -216,40 +216,40 @@ class ImagesClient:
         cancel: CancelToken | None,
     ) -> ImagesResult:
         url, params = self._url(wire.path, model)
-        limit = int(self.config.max_image_bytes * 4 / 3 * wire.expected_images) + MiB
-        cap = self.config.max_image_bytes
-        with SocketAbort(cancel) as abort:
+        cap = reply_cap(wire, self.config.max_image_bytes)
+        # base64 is 4/3 of the bytes; expected_images counts a stream's partials too.
+        limit = int(cap * 4 / 3 * wire.expected_images) + MiB
 
-            def build() -> httpx.Request:
-                # Rebuilt for every attempt from the bytes kept in `wire`.
-                kwargs: dict[str, Any] = {"json": wire.json_body}
-                if wire.multipart:
-                    files = [(name, (f.filename, f.data, f.mime)) for name, f in wire.files]
-                    kwargs = {"data": dict(wire.fields), "files": files}
-                return self._http.build_request(
-                    "POST",
-                    url,
-                    params=params,
-                    headers=self._headers(),
-                    timeout=self._timeout,
-                    extensions=abort.extensions(),
-                    **kwargs,
-                )
+        def build(extensions: dict[str, Any]) -> httpx.Request:
+            # Rebuilt for every attempt from the bytes kept in `wire`.
+            kwargs: dict[str, Any] = {"json": wire.json_body}
+            if wire.multipart:
+                files = [(name, (f.filename, f.data, f.mime)) for name, f in wire.files]
+                kwargs = {"data": dict(wire.fields), "files": files}
+            return self._http.build_request(
+                "POST",
+                url,
+                params=params,
+                headers=self._headers(),
+                timeout=self._timeout,
+                extensions=extensions,
+                **kwargs,
+            )
 
-            response, body = self._sender.send(build, cancel, limit, "the image request")
-            try:
-                rid = request_id_of(response.headers)
-                if body is None:
-                    chunks = read_chunks(response, limit, cancel, "the connection")
-                    return result_from_stream(chunks, rid, cap, on_partial, cancel)
-                return result_from_json(
-                    json_object(body, rid),
-                    rid,
-                    cap,
-                    lambda link: self._download(link, rid, cancel, abort),
-                )
-            finally:
-                response.close()
+        sent = self._sender.send(build, cancel, limit, "the image request")
+        try:
+            rid = request_id_of(sent.response.headers)
+            if sent.body is None:
+                chunks = read_chunks(sent.response, limit, sent.attempt, "the image request")
+                return result_from_stream(chunks, rid, cap, on_partial, sent.attempt)
+            return result_from_json(
+                json_object(sent.body, rid),
+                rid,
+                cap,
+                lambda link: self._download(link, rid, cancel, cap),
+            )
+        finally:
+            sent.close()
 
     # ---- addressing ------------------------------------------------------------------------
 
@@ -285,7 +285,7 @@ class ImagesClient:
         url: str,
         rid: str | None,
         cancel: CancelToken | None,
-        abort: SocketAbort,
+        cap: int,
     ) -> bytes:
         """A DALL·E `url` result, fetched now (they expire): https only, no key, size-capped."""
         for _hop in range(_MAX_DOWNLOAD_HOPS + 1):
@@ -298,20 +298,18 @@ class ImagesClient:
                 # a remote server must not point us at this computer or its network
                 raise ResponseError(f"bad image URL: {host} is a local or private address", rid)
 
-            def build(target: str = url) -> httpx.Request:
+            def build(extensions: dict[str, Any], target: str = url) -> httpx.Request:
                 headers = {"User-Agent": self.config.user_agent, "Accept": "image/*"}
                 return self._http.build_request(
                     "GET",
                     target,
                     headers=headers,
                     timeout=self._timeout,
-                    extensions=abort.extensions(),
+                    extensions=extensions,
                 )
 
             try:
-                response, body = self._sender.send(
-                    build, cancel, self.config.max_image_bytes, "the image download"
-                )
+                sent = self._sender.send(build, cancel, cap, "the image download")
             except APIStatusError as err:
                 # Redirects are followed here, by hand, so that every hop passes the URL
                 # rules above (httpx's own following would not check them).
@@ -322,8 +320,8 @@ class ImagesClient:
                 raise ResponseError(
                     f"the image download failed with HTTP {err.status}", rid
                 ) from err
-            if body is None:
-                response.close()
+            sent.close()
+            if sent.body is None:
                 raise ResponseError("the image URL answered with an event stream", rid)
-            return body
+            return sent.body
         raise ResponseError("the image URL redirects too often", rid)

@@ -7,6 +7,12 @@ while the caller waits on the token, so a cancel returns at once even before a
 socket exists). The sockets are captured through httpcore's "trace" extension:
 httpx has no public hook that hands them out.
 
+Deadlines ride on the same machinery: an `Attempt` is a token of its own for one
+attempt, fired by the caller's cancel or by its timer, and its sockets are shut
+either way; only the error it raises differs (APITimeoutError for the timer).
+httpx's own timeouts are per read, so a server trickling a byte at a time, or an
+event stream of keep-alive comments, never trips them.
+
 Part of the client (client.py): httpx is imported for its types only; besides
 that the standard library and cancel.py / errors.py. No host modules.
 """
@@ -21,7 +27,7 @@ from typing import Any
 import httpx
 
 from ..cancel import CancelToken
-from ..errors import CancelledError
+from ..errors import APITimeoutError, CancelledError
 
 
 def check_cancelled(cancel: CancelToken | None) -> None:
@@ -118,12 +124,12 @@ class _PendingSend:
         with self._lock:
             if not self._finished:
                 self._abandoned = True
-                raise CancelledError()
+                raise cancel.error()
             response, error = self._response, self._error
         if cancel.cancelled:
             if response is not None:
                 response.close()
-            raise CancelledError()
+            raise cancel.error()
         if error is not None:
             raise error
         assert response is not None
@@ -148,3 +154,47 @@ def send_cancellable(
     finally:
         unregister()
     return pending.take(cancel)
+
+
+class Attempt(CancelToken):
+    """The token of one attempt: fired by the caller's token, or by a timer after
+    `seconds`. Its `abort` shuts the attempt's sockets either way, so a read blocked
+    on a trickling server wakes at the deadline. Use as a context manager; the
+    timer runs until `close()` (an event stream is read after `send` returns)."""
+
+    def __init__(self, parent: CancelToken | None, seconds: float, what: str, limit: str):
+        super().__init__()
+        self._parent = parent
+        self._seconds = max(0.0, seconds)
+        self._what, self._limit = what, limit
+        self.expired = False
+        self.abort = SocketAbort(self)
+        self.abort.__enter__()
+        self._unlink = parent.on_cancel(self.cancel) if parent is not None else (lambda: None)
+        self._timer = threading.Timer(self._seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.name = "openai-images-deadline"
+        self._timer.start()
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.cancel()
+
+    def error(self) -> Exception:
+        if self.expired and not (self._parent is not None and self._parent.cancelled):
+            return APITimeoutError(
+                f"{self._what} gave up after {self._seconds:.0f} s without finishing "
+                f"({self._limit})"
+            )
+        return CancelledError()
+
+    def close(self) -> None:
+        self._timer.cancel()
+        self._unlink()
+        self.abort.__exit__()
+
+    def __enter__(self) -> Attempt:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -74,6 +74,23 @@ def _check_proxy(url: str) -> None:
 
 
 @dataclass(frozen=True)
+class Deadlines:
+    """Seconds from the first byte sent to the last byte read, for one attempt and for
+    a whole call with its retries and the waits between them."""
+
+    attempt: float
+    call: float
+
+
+# The slowest renders documented (high quality, the largest sizes of gpt-image-2) take
+# "well over a minute", about two; 600 s per attempt is the SDK's own timeout and leaves
+# time for a slow upload of a 4K canvas. 1200 s lets one retry after a full attempt.
+ATTEMPT_DEADLINE = 600.0
+CALL_DEADLINE = 1200.0
+DEFAULT_DEADLINES = Deadlines(ATTEMPT_DEADLINE, CALL_DEADLINE)
+
+
+@dataclass(frozen=True)
 class ClientConfig:
     """Where and how to reach the API. The key never appears in repr()."""
 
@@ -94,6 +111,9 @@ class ClientConfig:
     max_image_bytes: int = 64 * MiB
     user_agent: str = USER_AGENT
     max_retry_after: float = 60.0
+    # httpx's timeouts above are per read; these bound the whole exchange.
+    attempt_deadline: float = ATTEMPT_DEADLINE
+    call_deadline: float = CALL_DEADLINE
 
     @classmethod
     def from_env(cls, *, environ: Mapping[str, str] | None = None, **over: Any) -> ClientConfig:
@@ -124,6 +144,10 @@ class ClientConfig:
         return cls(**values)
 
     @property
+    def deadlines(self) -> Deadlines:
+        return Deadlines(self.attempt_deadline, self.call_deadline)
+
+    @property
     def azure_classic(self) -> bool:
         return self.azure_api_version is not None
 
@@ -146,7 +170,8 @@ class ClientConfig:
             raise ConfigurationError(f"the CA file {self.ca_bundle!r} does not exist")
         if self.azure_deployment and not self.azure_api_version:
             raise ConfigurationError("an Azure deployment needs an API version")
-        if self.connect_timeout <= 0 or self.read_timeout <= 0:
-            raise ConfigurationError("timeouts must be positive")
+        if min(self.connect_timeout, self.read_timeout, self.attempt_deadline,
+               self.call_deadline) <= 0:
+            raise ConfigurationError("timeouts and deadlines must be positive")
         if self.max_retries < 0 or self.max_image_bytes <= 0:
             raise ConfigurationError("max_retries must be 0 or more and max_image_bytes positive")

@@ -18,7 +18,8 @@ import logging
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from typing import NoReturn
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import httpx
 
@@ -28,7 +29,6 @@ from ..errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
-    CancelledError,
     ConfigurationError,
     ModerationError,
     QuotaError,
@@ -36,8 +36,8 @@ from ..errors import (
     error_from_response,
     request_id_of,
 )
-from .client_abort import check_cancelled, send_cancellable
-from .client_config import MiB
+from .client_abort import Attempt, check_cancelled, send_cancellable
+from .client_config import DEFAULT_DEADLINES, Deadlines, MiB
 from .retry import RetryPolicy, retry_delay, should_retry
 
 _log = logging.getLogger("openai_images.client")
@@ -70,7 +70,7 @@ def _mapped(exc: Exception, cancel: CancelToken | None, what: str) -> Exception:
     # Checked first: a cancel shuts the sockets, and whatever the blocked call then
     # raises is the cancel's doing, not the network's.
     if cancel is not None and cancel.cancelled:
-        return CancelledError()
+        return cancel.error()
     if isinstance(exc, httpx.TimeoutException):
         phase = {
             "ConnectTimeout": "connecting",
@@ -122,10 +122,24 @@ def read_chunks(
     check_cancelled(cancel)
 
 
+@dataclass
+class Sent:
+    """A successful reply: its whole body, or None for a 2xx event stream, whose body
+    is read under `attempt` (still armed: close it when the stream is read)."""
+
+    response: httpx.Response
+    body: bytes | None
+    attempt: Attempt
+
+    def close(self) -> None:
+        self.response.close()
+        self.attempt.close()
+
+
 class RetryingSender:
-    """Sends requests over `http`, retrying per `policy`. `sleep` and `random` are
-    injectable so that tests run retries on a fake clock (without `sleep`, a token's
-    wait is the clock)."""
+    """Sends requests over `http`, retrying per `policy`, each attempt and the whole
+    call under a deadline. `sleep` and `random` are injectable so that tests run
+    retries on a fake clock (without `sleep`, a token's wait is the clock)."""
 
     def __init__(
         self,
@@ -133,39 +147,56 @@ class RetryingSender:
         policy: RetryPolicy,
         sleep: Callable[[float], None] | None,
         random: Callable[[], float],
+        deadlines: Deadlines = DEFAULT_DEADLINES,
     ) -> None:
         self._http = http
         self._policy = policy
         self._sleep = sleep
         self._random = random
+        self._deadlines = deadlines
 
     def send(
         self,
-        build: Callable[[], httpx.Request],
+        build: Callable[[dict[str, Any]], httpx.Request],
         cancel: CancelToken | None,
         limit: int,
         what: str,
-    ) -> tuple[httpx.Response, bytes | None]:
-        """The first successful reply: its whole body, or None (and the open response) for a
-        2xx event stream. Error replies become errors.py errors, retried per retry.py.
-        `build` makes the request afresh for every attempt."""
+    ) -> Sent:
+        """The first successful reply. Error replies become errors.py errors, retried per
+        retry.py while the call's deadline leaves time. `build` makes the request afresh
+        for every attempt, with the request extensions that attempt's abort needs."""
         attempt = 0
+        ends = time.monotonic() + self._deadlines.call
         while True:
             check_cancelled(cancel)
             failure: APIError
+            left = ends - time.monotonic()
+            if left <= self._deadlines.attempt:
+                token = Attempt(cancel, left, what, "the limit for the request, with retries")
+            else:
+                token = Attempt(cancel, self._deadlines.attempt, what, "the limit for one attempt")
             try:
-                response, body = self._attempt(build(), cancel, limit, what)
+                response, body = self._attempt(build(token.abort.extensions()), token, limit, what)
             except APIConnectionError as err:
+                token.close()
                 failure = err
+            except BaseException:
+                token.close()
+                raise
             else:
                 if response.is_success:
-                    return response, body
+                    if body is not None:
+                        token.close()
+                    return Sent(response, body, token)
+                token.close()
                 failure = error_from_response(response.status_code, response.headers, body or b"")
             if not self._retryable(failure, attempt):
                 raise failure
             delay = retry_delay(
                 attempt, getattr(failure, "headers", {}), self._random, policy=self._policy
             )
+            if time.monotonic() + delay >= ends:
+                raise failure  # no time left for another attempt: the last failure stands
             _log.warning(
                 "retrying %s after: %s (retry %d of %d in %.1f s)",
                 what,
@@ -180,7 +211,7 @@ class RetryingSender:
     def _attempt(
         self,
         request: httpx.Request,
-        cancel: CancelToken | None,
+        cancel: CancelToken,
         limit: int,
         what: str,
     ) -> tuple[httpx.Response, bytes | None]:

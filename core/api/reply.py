@@ -24,7 +24,7 @@ from typing import Any
 from ..cancel import CancelToken
 from ..errors import APIConnectionError, APITimeoutError, ResponseError
 from .client_config import MiB
-from .sse import CompletedImage, PartialImage, SSEParser, image_events
+from .sse import CompletedImage, PartialImage, SSEParser, bounded_int, image_events
 
 # (index, image bytes) of a partial image, as the stream delivers it.
 OnPartial = Callable[[int, bytes], None]
@@ -45,7 +45,7 @@ class ImagesResult:
 
 def json_object(body: bytes, rid: str | None) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_int=bounded_int)
     except RecursionError:  # nested deeper than Python's stack: a hostile reply, not a crash
         raise ResponseError("the reply is JSON nested too deeply to read", rid) from None
     except ValueError:

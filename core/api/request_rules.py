@@ -57,8 +57,15 @@ def check_count(name: str, value: int, low: int, high: int) -> None:
         raise ValidationError(name, f"must be a whole number from {low} to {high}")
 
 
+def check_model_id(model: str) -> None:
+    """A model id the server can be sent: an empty or unprintable one was sent as is."""
+    if not isinstance(model, str) or not model.strip() or not model.isprintable():
+        raise ValidationError("model", "must name a model, for example gpt-image-2")
+
+
 def check_options(req: Any, spec: ModelSpec) -> None:
     """The options every request type shares (n, size, quality, formats, streaming...)."""
+    check_model_id(req.model)
     check_count("n", req.n, 1, spec.n_max)
     broken = spec.size_rule.check(req.size)
     if broken:

@@ -26,6 +26,7 @@ from .request_rules import (
     check_count,
     check_endpoint,
     check_image,
+    check_model_id,
     check_options,
     check_overlay,
     check_prompt,
@@ -37,6 +38,7 @@ from .wire_format import (
     common_fields,
     expected_images,
     form_fields,
+    image_pixels,
     sniff_format,
 )
 
@@ -80,6 +82,7 @@ class GenerateRequest:
             json_body=body,
             stream=self.stream,
             expected_images=expected_images(self),
+            image_pixels=image_pixels(self.size, spec),
         )
 
 
@@ -151,6 +154,7 @@ class EditRequest:
             files=tuple(files),
             stream=self.stream,
             expected_images=expected_images(self),
+            image_pixels=image_pixels(self.size, spec),
         )
 
 
@@ -215,6 +219,7 @@ class VariationRequest:
                 raise ValidationError(name, "not accepted by the legacy variations endpoint")
         if self.stream:
             raise ValidationError("stream", "not accepted by the legacy variations endpoint")
+        check_model_id(self.model)
         check_count("n", self.n, 1, spec.n_max)
         broken = spec.size_rule.check(self.size)
         if broken:
@@ -236,6 +241,7 @@ class VariationRequest:
             fields=form_fields(body),
             files=(("image", self.image),),
             expected_images=self.n,
+            image_pixels=image_pixels(self.size, spec),
         )
 
 

@@ -11,6 +11,7 @@ stream that ends before an image is complete.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -147,9 +148,16 @@ def _str(payload: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def bounded_int(text: str) -> int | float:
+    """A JSON integer of a reply; one of more than 30 digits (no honest count or date has
+    them) becomes infinity, which every reader refuses as a number. Python's own parse
+    refuses more than 4300 digits, which made the whole reply, paid image and all, an error."""
+    return int(text) if len(text) <= 30 else math.inf
+
+
 def _payload(event: ServerSentEvent) -> dict[str, Any]:
     try:
-        payload = json.loads(event.data)
+        payload = json.loads(event.data, parse_int=bounded_int)
     except RecursionError:  # nested deeper than Python's stack
         raise ResponseError(f"malformed stream event {event.event!r}: nested too deeply") from None
     except ValueError:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models.catalogue import ModelSpec
+from ..models.catalogue import ModelSpec, parse_size
 
 MIME_BY_FORMAT = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 _EXT_BY_FORMAT = {"png": "png", "jpeg": "jpg", "webp": "webp"}
@@ -68,6 +68,7 @@ class WireRequest:
     expected_images: int = (
         1  # finished images (plus partials) the reply may hold: sizes the read cap
     )
+    image_pixels: int = 0  # the most pixels one answer may have (0: unknown): sizes it too
 
     @property
     def multipart(self) -> bool:
@@ -111,3 +112,23 @@ def expected_images(req: Any) -> int:
     """Images the reply may hold (each finished one plus its partials): sizes the read cap."""
     partials = (req.partial_images or 0) if req.stream else 0
     return int(req.n * (1 + partials))
+
+
+def image_pixels(size: str, spec: ModelSpec) -> int:
+    """The most pixels an answer to `size` may have: that size's, or for "auto" the
+    model's largest; 0 when the catalogue does not say."""
+    parsed = parse_size(size)
+    if parsed is not None:
+        return parsed[0] * parsed[1]
+    rule = spec.size_rule
+    known = [w * h for w, h in filter(None, (parse_size(s) for s in rule.sizes))]
+    return max([rule.max_pixels, *known])
+
+
+def reply_cap(wire: WireRequest, max_image_bytes: int) -> int:
+    """Bytes one image of the reply may take: what an uncompressed RGBA PNG of the
+    requested size takes (the worst an honest server sends), within `max_image_bytes`.
+    Before, every image could take the maximum: 854 MB for n=10."""
+    if wire.image_pixels <= 0:
+        return max_image_bytes
+    return min(max_image_bytes, wire.image_pixels * 4 * 101 // 100 + 256 * 1024)

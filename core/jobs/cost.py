@@ -1,7 +1,8 @@
 """What a request will probably cost, what it did cost, and the daily spend.
 
 Owns the reading of prices.json, `estimate` (before a request) and
-`actual_cost` (after it, from the `usage` the API returns). The spend per day,
+`actual_cost` (after it, from the `usage` the API returns), and `book_usage`
+(whether that usage is trusted for the history and the ledger). The spend per day,
 checked against the user's caps, is core.spend's `SpendTracker`.
 
 Every figure here is an ESTIMATE in US dollars. The price table is data taken
@@ -320,7 +321,78 @@ def actual_cost(model: str, usage: dict[str, Any] | None) -> float | None:
         return None
     return ((into or 0.0) + (out or 0.0)) / 1e6
 
+
+# A reply costing more than this times the top of its estimate is junk, not a bill. The
+# top already allows for the guesses (an unpriced model 2x, xhigh/max up to 8x high) and
+# a quality step is 4-9x the tokens: 10x over it is more than any misprice we know of.
+# A fixed cap per image would not do: "max" at 4K is by our guess near 450k output
+# tokens, a low 1024x1024 under 300. A wrong rejection books the estimate the caps
+# allowed (the invoice stays the truth); a wrong $2,400 refuses every job of the day.
+PLAUSIBLE_OVER_ESTIMATE = 10.0
+
+
+@dataclass(frozen=True)
+class BookedCost:
+    """What a reply's `usage` is booked as (`usd`, None: unknown), and why a usage the
+    server did send was not trusted (`rejected`: a junk or implausible count)."""
+
+    usd: float | None
+    rejected: str | None = None
+
+
+def usage_ceiling(est: CostEstimate | None, images: int, n: int) -> float | None:
+    """The most a reply of `images` of a job's `n` may plausibly cost (None: no estimate)."""
+    if est is None or not math.isfinite(est.high):
+        return None
+    return PLAUSIBLE_OVER_ESTIMATE * est.high * max(images, 1) / max(n, 1)
+
+
+def book_usage(model: str, usage: Any, ceiling_usd: float | None) -> BookedCost:
+    """The cost to book for a reply's `usage`; never raises, whatever the server sent.
+
+    Stricter than `actual_cost`: one count present but unusable (bool, negative,
+    fraction, string, NaN, out of range) makes the whole usage untrusted, since pricing
+    the rest would book 5 input tokens for a job whose output count was junk; so does a
+    cost over `ceiling_usd`. A usage without counts (`{}`) is no usage, not a rejected one.
+    """
+    try:
+        ceiling = math.inf if ceiling_usd is None else ceiling_usd
+        junk = _first_junk(usage) if isinstance(usage, dict) else None
+        usd = actual_cost(model, usage) if junk is None else None
+        if usd is not None and not (math.isfinite(usd) and usd <= ceiling):
+            counts = ", ".join(f"{k}={_shown(usage[k])}" for k in _COUNTS if k in usage)
+            junk = f"{counts} would cost ${usd:.2f}, over the plausible ${ceiling:.2f}"
+            usd = None
+        return BookedCost(usd, junk)
+    except Exception as exc:  # noqa: BLE001 - pricing must never cost the artist the image
+        return BookedCost(None, f"pricing failed: {type(exc).__name__}")
+
+
+_COUNTS = ("input_tokens", "output_tokens")
+
+
+def _first_junk(usage: dict[str, Any]) -> str | None:
+    """'name=value' of the first count present (not null) but unusable, else None."""
+    slots = [(k, usage.get(k)) for k in _COUNTS]
+    for name in ("input_tokens_details", "output_tokens_details"):
+        details = usage.get(name)
+        if details is not None and not isinstance(details, dict):
+            return f"{name}={_shown(details)}"
+        slots += [(f"{name}.{k}", (details or {}).get(k)) for k in ("text_tokens", "image_tokens")]
+    junk = (f"{k}={_shown(v)}" for k, v in slots if v is not None and _count(v) is None)
+    return next(junk, None)
+
+
+def _shown(value: Any) -> str:
+    """A server value, short, for a log line and the sidecar (never raising: repr of an
+    int of more than 4300 digits does)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:32]}... ({len(text)} characters)"
+
+
 __all__ = [
-    "CostEstimate", "SpendCapError", "SpendTracker", "actual_cost", "estimate",
-    "input_image_tokens", "price_table",
+    "BookedCost", "CostEstimate", "SpendCapError", "SpendTracker", "actual_cost", "book_usage",
+    "estimate", "input_image_tokens", "price_table", "usage_ceiling",
 ]

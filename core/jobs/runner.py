@@ -16,21 +16,23 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..api.client import ImagesClient, ImagesResult
+from ..api.client import ImagesClient
+from ..api.client_config import CALL_DEADLINE
 from ..api.requests import UploadFile
-from ..errors import CancelledError, ImagesError, ResponseError, ValidationError
+from ..errors import APITimeoutError, CancelledError, ImagesError, ResponseError, ValidationError
 from ..models.catalogue import ModelSpec
 from ..models.lifecycle import AccountLifecycle, Lifecycle, lifecycle
+from ..pixels.answers import decode_answer
 from ..pixels.geometry import Bounds
 from ..pixels.imaging import Image, ImageDecodeError
 from ..pixels.planning import CanvasSnapshot
-from ..store.history import History, ResultMeta
-from .cost import CostEstimate, SpendTracker, actual_cost
+from ..store.history import History
+from .cost import CostEstimate, SpendTracker
+from .delivery import account, deliver, price_reply
 from .job_handle import FINAL_STAGES, STAGES, Candidate, Job, JobResult, Progress
 from .options import JobOptions
 from .quote import price_recipe
@@ -39,7 +41,6 @@ from .recipes import (
     Recipe,
     edit_recipe,
     generate_recipe,
-    size_of,
     split,
     streams,
     variation_recipe,
@@ -51,6 +52,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("openai_images.jobs")
+# As the client's deadline for a call with its retries (api/client_config.py): the
+# calls of one job run side by side, so a job rarely needs longer than its longest call.
+JOB_DEADLINE = CALL_DEADLINE
 ACCOUNT_WAIT_S = 5.0  # the longest a refusal waits for the account's model list
 
 
@@ -64,12 +68,14 @@ class JobRunner:
         spend: SpendTracker | None = None,
         max_parallel: int = 4,
         account: AccountLifecycle | None = None,
+        job_deadline: float = JOB_DEADLINE,
     ) -> None:
         self.client = client
         self.history = history
         self.spend = spend
         self.max_parallel = max_parallel
         self.account = account  # the account's shutdown dates; None: the catalogue's only
+        self.job_deadline = job_deadline  # seconds from submit to the last candidate
 
     def standing(self, spec: ModelSpec) -> Lifecycle:
         """The model's lifecycle today, from the cached account list first.
@@ -162,6 +168,37 @@ class JobRunner:
 
     # -- the worker ----------------------------------------------------------
     def _run(self, job: Job, recipe: Recipe) -> None:
+        # The job's deadline fires its own cancel token: every wait and socket of the job
+        # already wakes on that, and the flag turns the cancel into a timeout.
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            job.token.cancel()
+
+        timer = threading.Timer(self.job_deadline, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            self._work(job, recipe)
+        finally:
+            timer.cancel()
+        if job.state in FINAL_STAGES:
+            return
+        if not expired.is_set():
+            job.finish("cancelled", CancelledError("cancelled"))
+            return
+        timeout = APITimeoutError(
+            f"the job gave up after {self.job_deadline:.0f} s without finishing "
+            "(the limit for a job)"
+        )
+        if job.result.candidates:  # what arrived is on disk and stays the job's result
+            job.result.failures.append(timeout)
+            job.finish("done")
+        else:
+            job.finish("failed", timeout)
+
+    def _work(self, job: Job, recipe: Recipe) -> None:
         try:
             job.token.raise_if_cancelled()
             notice = self._check_model(recipe).notice()
@@ -175,9 +212,8 @@ class JobRunner:
             job.result.estimate = price_recipe(recipe, plan)
             self._check_caps(recipe, job.result.estimate)
             self._run_calls(job, recipe, plan, calls)
-        except CancelledError as exc:
-            job.finish("cancelled", exc)
-            return
+        except CancelledError:
+            return  # _run says whether a cancel or the deadline ended the job
         except ImagesError as exc:
             job.finish("failed", exc)
             return
@@ -186,8 +222,8 @@ class JobRunner:
             job.finish("failed", ImagesError(f"internal error: {exc!r}"))
             return
         if job.token.cancelled:
-            job.finish("cancelled", CancelledError("cancelled"))
-        elif job.result.candidates:
+            return
+        if job.result.candidates:
             job.finish("done")
         else:
             job.finish("failed", job.result.failures[0] if job.result.failures else None)
@@ -215,7 +251,7 @@ class JobRunner:
         def one(first: int, req: Any) -> None:
             def on_partial(index: int, data: bytes) -> None:
                 try:
-                    image = Image.decode(data)
+                    image = decode_answer(data, plan.api_extent)  # the final image's checks
                 except ImageDecodeError as exc:  # a broken preview is skipped: the final one counts
                     log.warning("job %s: partial image %d skipped: %s", job.id, index, exc)
                     return
@@ -235,22 +271,22 @@ class JobRunner:
                     job.result.failures.append(exc)
                 return
             job.emit(Progress("downloading", candidate=first))
+            booked = price_reply(job, recipe.spec, result)
             for offset, data in enumerate(result.images):
                 try:
-                    candidate = self._deliver(job, recipe, plan, result, data, first + offset)
-                except ImageDecodeError as exc:
-                    # An image we cannot decode (damaged, a decompression bomb) fails its own
-                    # candidate with the request id; the other candidates are still delivered.
-                    failure = ResponseError(
-                        f"the API sent an unusable image: {exc}", result.request_id
+                    candidate = deliver(
+                        self.history, job, recipe, plan, result, data, first + offset, booked
                     )
+                except ResponseError as failure:
+                    # An image we cannot use (damaged, a bomb, far from the size asked for)
+                    # fails its own candidate with the request id; the others still arrive.
                     with lock:
                         job.result.failures.append(failure)
                     continue
                 with lock:
                     job.result.candidates.append(candidate)
             with lock:
-                self._account(job, recipe.spec, result)
+                account(self.spend, job, result, booked)
 
         with ThreadPoolExecutor(max_workers=min(len(calls), self.max_parallel)) as pool:
             futures = [pool.submit(one, first, req) for first, req in calls]
@@ -266,76 +302,9 @@ class JobRunner:
                  "vary": self.client.vary}
         return calls[recipe.endpoint]
 
-    def _deliver(
-        self, job: Job, recipe: Recipe, plan: Any, result: ImagesResult, data: bytes, index: int
-    ) -> Candidate:
-        """Decode, composite and write to the history: on disk before anyone sees it."""
-        patch = recipe.to_patch(plan, Image.decode(data), index)
-        spec, opts = recipe.spec, recipe.options
-        b = patch.bounds
-        meta = ResultMeta(
-            prompt=recipe.prompt,
-            revised_prompt=_at(result.revised_prompts, index),
-            model=spec.id,
-            job=recipe.kind,
-            size=result.size or size_of(plan),
-            quality=result.quality or opts.quality,
-            background=result.background or opts.background,
-            output_format="png",
-            request_id=result.request_id,
-            usage=result.usage,
-            estimated_cost=job.result.estimate.usd if job.result.estimate else None,
-            actual_cost=actual_cost(spec.id, result.usage) if result.usage else None,
-            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            document=recipe.document,
-            region=(b.x, b.y, b.width, b.height),
-            candidate=index,
-            settings=_settings_of(opts),
-        )
-        # Level 1: this write is on the way to the canvas, and for a 1088x1088
-        # patch level 6 took 1.5 s against 0.26 s, for 15 % fewer bytes (make bench).
-        entry = self.history.record(patch.image.to_png(compress_level=1), "png", meta)
-        return Candidate(index, patch, entry)
-
-    def _account(self, job: Job, spec: ModelSpec, result: ImagesResult) -> None:
-        if result.request_id:
-            job.result.request_ids.append(result.request_id)
-        cost = None
-        if result.usage:
-            job.result.usage.append(result.usage)
-            cost = actual_cost(spec.id, result.usage)
-            if cost is not None:
-                job.result.actual_cost_usd = (job.result.actual_cost_usd or 0.0) + cost
-        est = job.result.estimate
-        if cost is None and est is not None and result.images:
-            # No usable `usage` (DALL-E, some compatible servers): the day's ledger books
-            # the estimate's share for these images, so a daily cap still counts the job.
-            cost = est.usd * len(result.images) / max(1, job.options.n)
-        if cost is not None and self.spend is not None:
-            self.spend.add(cost)
-
 
 def _region_of(b: Bounds) -> list[int]:
     return [b.x, b.y, b.width, b.height]
-
-
-def _at(items, index: int):
-    return items[index] if items and index < len(items) else None
-
-
-def _settings_of(options: JobOptions) -> dict[str, Any]:
-    return {
-        "model": options.model,
-        "size": options.size,
-        "quality": options.quality,
-        "n": options.n,
-        "background": options.background,
-        "output_format": options.output_format,
-        "input_fidelity": options.input_fidelity,
-        "prompt_as_is": options.prompt_as_is,
-        "padding_px": options.context.padding_px,
-        "whole_image": options.context.whole_image,
-    }
 
 
 def _describe_file(part: str, upload: UploadFile) -> dict[str, Any]:

@@ -65,6 +65,19 @@ def decode_rgba(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray
         raise ImageDecodeError(f"damaged or truncated image: {exc}") from exc
 
 
+def image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from the file's header, no pixel decoded."""
+    try:
+        with PILImage.open(io.BytesIO(data), formats=DECODE_FORMATS) as img:
+            return img.size
+    except PILImage.DecompressionBombError as exc:  # Pillow's own guard, at open time
+        raise ImageDecodeError(f"image is too large to decode safely: {exc}") from exc
+    except PILImage.UnidentifiedImageError as exc:
+        raise ImageDecodeError(f"not a PNG, WebP, JPEG or GIF image ({len(data)} bytes)") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+        raise ImageDecodeError(f"damaged or truncated image: {exc}") from exc
+
+
 def rgba_from_pil(img: PILImage.Image) -> np.ndarray:
     """Any Pillow mode as RGBA. 16-bit and 32-bit grey keep their full range
     (Pillow's own convert would clip them at 255)."""

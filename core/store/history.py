@@ -13,9 +13,16 @@ are shared by the Krita and GIMP plug-ins through one folder
 
 The entry id is "20261123-204512123456-1a2b3c4d": the date folder and the file
 stem, so `get` needs no search and ids sort by time. Each file is written
-atomically and owner-only (0600) in folders that are 0700. A sidecar never
-holds an API key: `ResultMeta.to_dict` redacts every string and drops
-entries named like credentials.
+atomically and owner-only (0600); the folders record() creates are 0700, one
+that exists keeps its mode. A sidecar never holds an API key:
+`ResultMeta.to_dict` redacts every string and drops entries named like
+credentials.
+
+A paid result is never lost to its folder: when the root or the day folder is
+refused (a link, another user's, not a folder: `paths.FolderError`) or cannot
+be written, record() writes the entry to a private fallback folder under the
+temp folder instead (one per process, same layout), logs a warning naming it
+on "openai_images.history", and says so in `HistoryEntry.fallback_reason`.
 
 Imports `.paths` and `.result_meta`; no httpx, no host modules, no numpy.
 """
@@ -28,6 +35,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -42,7 +50,8 @@ from .result_meta import JOBS, ResultMeta
 # ResultMeta and JOBS live in result_meta.py; jobs.py and tests import ResultMeta from here.
 __all__ = ["JOBS", "SIDECAR_VERSION", "History", "HistoryEntry", "ResultMeta"]
 
-log = logging.getLogger(__name__)
+# Under "openai_images", so the CLI's handler shows the fallback warning.
+log = logging.getLogger("openai_images.history")
 
 SIDECAR_VERSION = 1
 _EXTENSIONS = {
@@ -59,17 +68,26 @@ _ID = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{12}-[0-9a-f]{8})$")
 _ATTACHMENT = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 # A crashed writer leaves ".name.xyz.tmp" behind; prune removes those older than this.
 _STALE_TEMP = timedelta(hours=1)
+_FALLBACK_PREFIX = "openai-images-history-"
+# The process's fallback folder, made on first need (nothing is created at import).
+_fallback_lock = threading.Lock()
+_fallback_root: Path | None = None
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One stored result: its id, its files and what produced it."""
+    """One stored result: its id, its files and what produced it.
+
+    `fallback_reason` is None for an entry in the history's own folder; for one
+    written to the fallback it is the line saying why and where it went.
+    """
 
     id: str
     image_path: Path
     sidecar_path: Path
     meta: ResultMeta
     attachments: Mapping[str, Path] = field(default_factory=dict)
+    fallback_reason: str | None = None
 
     @property
     def format(self) -> str:
@@ -84,6 +102,8 @@ class History:
 
     `clock` returns the current local time (aware); tests pass their own.
     Safe to share between threads; two programs may write to the same root.
+    `fallback_reason` is that of the latest record() (None when it went to
+    `root`); with several threads recording, read the entry's own instead.
     """
 
     def __init__(self, root: Path | None = None, clock: Callable[[], datetime] | None = None):
@@ -91,6 +111,7 @@ class History:
         self._clock = clock or (lambda: datetime.now().astimezone())
         self._lock = threading.Lock()
         self._last: datetime | None = None
+        self.fallback_reason: str | None = None
 
     def record(
         self,
@@ -102,7 +123,9 @@ class History:
         """Write the image, then any PNG `attachments` (e.g. {"mask": ...}), then the sidecar.
 
         Returns only once everything is on disk. If a write fails, the files
-        already written for this entry are removed and the error propagates.
+        already written for this entry are removed and the entry is written
+        again in the fallback folder (see the module docstring); only a failure
+        there too propagates.
         """
         ext = _EXTENSIONS.get(fmt.lower())
         if ext is None:
@@ -112,40 +135,22 @@ class History:
             if not _ATTACHMENT.match(name):
                 raise ValueError(f"attachment name {name!r}: lower-case letters, digits, - or _")
         moment = self._next_moment()
-        day, stem = f"{moment:%Y-%m-%d}", f"{moment:%H%M%S%f}-{os.urandom(4).hex()}"
-        folder = self.root / day
-        paths.ensure_private_dir(self.root)
-        paths.ensure_private_dir(folder)
         meta = replace(meta, created=meta.created or moment.isoformat(timespec="seconds"))
-        image_path = folder / f"{stem}.{ext}"
-        attached = {name: folder / f"{stem}.{name}.png" for name in attachments}
-        sidecar_path = folder / f"{stem}.json"
-        stored = meta.to_dict()
-        sidecar = {
-            "version": SIDECAR_VERSION,
-            "image": image_path.name,
-            "attachments": {name: p.name for name, p in attached.items()},
-            "meta": stored,
-        }
-        written: builtins.list[Path] = []
         try:
-            for path, data in [(image_path, image_bytes)] + [
-                (attached[name], attachments[name]) for name in attachments
-            ]:
-                written.append(path)
-                paths.write_private_file(path, data)
-            written.append(sidecar_path)
-            paths.write_private_file(sidecar_path, json.dumps(sidecar, indent=1).encode("utf-8"))
-        except BaseException:
-            for path in written:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-            raise
-        entry_id = f"{moment:%Y%m%d}-{stem}"
-        # Hand back what is on disk (redacted), so record() and get() agree.
-        return HistoryEntry(
-            entry_id, image_path, sidecar_path, ResultMeta.from_dict(stored), attached
-        )
+            entry = _write_entry(self.root, moment, ext, image_bytes, attachments, meta)
+        except (paths.FolderError, OSError) as exc:
+            problem = _refusal(self.root, exc)
+            fallback = fallback_root()
+            try:
+                entry = _write_entry(fallback, moment, ext, image_bytes, attachments, meta)
+            except BaseException:
+                _discard_if_empty(fallback)  # a full disk must not leave empty temp folders
+                raise
+            reason = f"{problem}; this result was saved in {fallback} instead"
+            log.warning("history: %s", reason)
+            entry = replace(entry, fallback_reason=reason)
+        self.fallback_reason = entry.fallback_reason
+        return entry
 
     def _next_moment(self) -> datetime:
         # Ids must sort by time even when the clock is coarse or repeats itself.
@@ -252,6 +257,87 @@ class History:
                     with contextlib.suppress(OSError):
                         if f.stat().st_mtime < limit:
                             f.unlink()
+
+
+def fallback_root() -> Path:
+    """The private folder refused results go to: made 0700 by mkdtemp, reused by the process.
+
+    Made again if it has gone (a temp cleaner) or is no longer a folder of ours.
+    """
+    global _fallback_root
+    with _fallback_lock:
+        if _fallback_root is not None:
+            try:
+                paths.check_own_dir(_fallback_root)
+            except (paths.FolderError, OSError):
+                _fallback_root = None
+        if _fallback_root is None:
+            # mkdtemp: a fresh name no one could have prepared, created 0700 whatever the umask.
+            _fallback_root = Path(tempfile.mkdtemp(prefix=_FALLBACK_PREFIX))
+        return _fallback_root
+
+
+def _discard_if_empty(fallback: Path) -> None:
+    global _fallback_root
+    with _fallback_lock, contextlib.suppress(OSError):
+        for day in fallback.iterdir():
+            _remove_if_empty(day)
+        fallback.rmdir()
+        if _fallback_root == fallback:
+            _fallback_root = None
+
+
+def _write_entry(
+    root: Path,
+    moment: datetime,
+    ext: str,
+    image_bytes: bytes,
+    attachments: Mapping[str, bytes],
+    meta: ResultMeta,
+) -> HistoryEntry:
+    """Write the image, the attachments, then the sidecar of one entry under `root`.
+
+    On any failure the files already written are removed and the error propagates.
+    """
+    stem = f"{moment:%H%M%S%f}-{os.urandom(4).hex()}"
+    folder = root / f"{moment:%Y-%m-%d}"
+    paths.ensure_private_dir(root)
+    paths.ensure_private_dir(folder)
+    image_path = folder / f"{stem}.{ext}"
+    attached = {name: folder / f"{stem}.{name}.png" for name in attachments}
+    sidecar_path = folder / f"{stem}.json"
+    stored = meta.to_dict()
+    sidecar = {
+        "version": SIDECAR_VERSION,
+        "image": image_path.name,
+        "attachments": {name: p.name for name, p in attached.items()},
+        "meta": stored,
+    }
+    written: builtins.list[Path] = []
+    try:
+        for path, data in [(image_path, image_bytes)] + [
+            (attached[name], attachments[name]) for name in attachments
+        ]:
+            written.append(path)
+            paths.write_private_file(path, data)
+        written.append(sidecar_path)
+        paths.write_private_file(sidecar_path, json.dumps(sidecar, indent=1).encode("utf-8"))
+    except BaseException:
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+    entry_id = f"{moment:%Y%m%d}-{stem}"
+    # Hand back what is on disk (redacted), so record() and get() agree.
+    return HistoryEntry(entry_id, image_path, sidecar_path, ResultMeta.from_dict(stored), attached)
+
+
+def _refusal(root: Path, exc: paths.FolderError | OSError) -> str:
+    # FolderError's one line names the folder it refused (the root or a day folder);
+    # an OSError from a write names a file inside, so the line names the root instead.
+    if isinstance(exc, paths.FolderError):
+        return str(exc)
+    return f"the history folder {root} cannot be written ({exc.strerror or type(exc).__name__})"
 
 
 def _own_file(day: Path, stem: str, name: Any) -> Path:

@@ -4,7 +4,8 @@ Owns the per-user config and data folders (one set shared by the Krita and
 GIMP plug-ins, so both see the same settings, key file and history), the
 names of the files inside them, and the atomic private write every store
 uses. Nothing here runs at import: folders are created only by an explicit
-`ensure_private_dir`. Imports nothing from the rest of the core.
+`ensure_private_dir`, which also refuses a folder that is not safe to write
+into (`FolderError`). Imports only `..errors` from the rest of the core.
 
 Folders, unless OPENAI_IMAGES_CONFIG_DIR / OPENAI_IMAGES_DATA_DIR say otherwise:
 
@@ -22,10 +23,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from ..errors import ConfigurationError
 
 APP_DIR_NAME = "openai-images"
 CONFIG_ENV = "OPENAI_IMAGES_CONFIG_DIR"
@@ -33,6 +37,20 @@ DATA_ENV = "OPENAI_IMAGES_DATA_DIR"
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+
+
+class FolderError(ConfigurationError):
+    """A folder of the plug-in's is a link, another user's, not a folder, or cannot be made.
+
+    The folder was left exactly as it was found. The message is one line that
+    names the folder and says what the artist can do about it.
+    """
+
+    def __init__(self, path: Path, problem: str, remedy: str) -> None:
+        super().__init__(
+            f"{path} {problem}: {remedy} (or set {DATA_ENV} / {CONFIG_ENV} to another folder)"
+        )
+        self.path = path
 
 
 def user_config_dir(
@@ -103,25 +121,65 @@ def _user_dir(
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` and any missing parents as 0700, and make `path` itself 0700.
+    """Create `path` and any missing parents as 0700, or check the folder already there.
 
-    Parents that already exist are left alone. (The XDG spec asks for 0700 on
-    the folders an application has to create, ~/.local/share included.)
+    Only folders made here are set to 0700 (the XDG spec asks for 0700 on the
+    folders an application has to create, ~/.local/share included); a folder
+    that exists keeps its mode, whoever made it. `path` itself must be a real
+    folder of this user, else FolderError: through a symbolic link we would
+    write (and used to chmod) wherever it points, and another user could read
+    or swap what we write. Parents that exist are not checked: a linked home
+    or ~/.local is common and harmless. Never raises OSError.
     """
     path = Path(path)
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    for folder in reversed(missing):
-        # pathlib's parents=True would give the parents the umask's mode, not ours.
-        folder.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
-        _make_private_dir(folder)
-    _make_private_dir(path)
+    try:
+        # lexists, not exists: a dangling link is something there, to be refused below.
+        missing = [p for p in (path, *path.parents) if not os.path.lexists(p)]
+        for folder in reversed(missing):
+            _create_private_dir(folder)
+        check_own_dir(path)
+    except OSError as exc:
+        failed = Path(exc.filename) if isinstance(exc.filename, (str, os.PathLike)) else path
+        reason = exc.strerror or type(exc).__name__
+        raise FolderError(
+            failed, f"cannot be created or read ({reason})", "check its parent folder's permissions"
+        ) from None
     return path
 
 
-def _make_private_dir(folder: Path) -> None:
-    # mkdir's mode is filtered by the umask, and an existing folder keeps its mode.
-    if os.name == "posix" and (folder.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
-        os.chmod(folder, PRIVATE_DIR_MODE)
+def check_own_dir(path: Path) -> None:
+    """Raise FolderError unless `path` is a folder (not a link to one) of this user.
+
+    The owner check is skipped where os.geteuid does not exist (Windows), whose
+    per-user profile folders already keep other users out.
+    """
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise FolderError(path, "is a symbolic link", "replace it with a real folder")
+    if not stat.S_ISDIR(st.st_mode):
+        raise FolderError(path, "is not a folder", "move that file away")
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise FolderError(
+            path, f"belongs to another user (uid {st.st_uid})", "make it yours with chown"
+        )
+
+
+def _create_private_dir(folder: Path) -> None:
+    try:
+        # pathlib's parents=True would give the parents the umask's mode, not ours.
+        os.mkdir(folder, PRIVATE_DIR_MODE)
+    except FileExistsError:
+        return  # made meanwhile by another process: not ours to chmod; the leaf is checked
+    if os.name != "posix":
+        return  # Windows ignores the mode bits of a folder
+    # mkdir's mode is filtered by the umask, so set it again, through a descriptor of the
+    # folder itself: a link swapped in since the mkdir is refused, never followed.
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_DIR_MODE:
+            os.fchmod(fd, PRIVATE_DIR_MODE)
+    finally:
+        os.close(fd)
 
 
 def write_private_file(path: Path, data: bytes) -> None:

@@ -48,7 +48,9 @@ class ResultMeta:
     image; `candidate` is the index among the n results of one request;
     `settings` holds the options used, so the UI can "reuse settings".
     None means "not sent / not returned" (quality, background, usage, ...).
-    Costs are estimates in USD (see cost.py).
+    Costs are estimates in USD (see cost.py); `usage_rejected` says why a
+    `usage` the server sent was not trusted (junk or implausible counts), and
+    then `actual_cost` is None: unknown, whatever `usage` claims.
     """
 
     prompt: str = ""
@@ -63,6 +65,7 @@ class ResultMeta:
     usage: dict[str, Any] | None = None
     estimated_cost: float | None = None
     actual_cost: float | None = None
+    usage_rejected: str | None = None
     created: str = ""
     document: str = ""
     region: tuple[int, int, int, int] | None = None
@@ -89,7 +92,7 @@ class ResultMeta:
 
 
 _BAD = object()
-_OPTIONAL_STR = ("revised_prompt", "request_id", "quality", "background")
+_OPTIONAL_STR = ("revised_prompt", "request_id", "quality", "background", "usage_rejected")
 _OPTIONAL_FLOAT = ("estimated_cost", "actual_cost")
 
 

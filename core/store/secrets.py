@@ -270,6 +270,8 @@ class KeyStore:
         try:
             paths.ensure_private_dir(self.config_dir)
             paths.write_private_file(self.file_path, (key + "\n").encode("utf-8"))
+        except paths.FolderError as exc:  # a linked or foreign folder: its own one line
+            raise KeyStoreError(f"cannot write the key file: {exc}") from None
         except OSError as exc:
             raise KeyStoreError(f"cannot write the key file: {exc.strerror}") from None
 

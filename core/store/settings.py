@@ -63,6 +63,8 @@ class Settings:
     ca_bundle: str = ""
     connect_timeout: float = 10.0
     read_timeout: float = 600.0
+    attempt_deadline: float = 600.0  # one attempt, first byte sent to last byte read
+    job_deadline: float = 1200.0  # a whole job, its retries and the waits between them
     max_retries: int = 2
     spend_cap_job_usd: float | None = None
     spend_cap_day_usd: float | None = None
@@ -162,7 +164,7 @@ class Settings:
         log.warning("%s", notice)
         try:
             migrated.save(path)
-        except OSError as exc:
+        except (OSError, paths.FolderError) as exc:
             log.warning("cannot save the migrated settings (%s)", type(exc).__name__)
         return migrated, notice
 
@@ -184,8 +186,9 @@ class Settings:
     def save(self, path: Path | None = None) -> None:
         """Write the JSON file atomically, owner-only (0600)."""
         path = Path(path) if path else paths.settings_path()
-        if not path.parent.exists():
-            paths.ensure_private_dir(path.parent)
+        # Always checked, not only when missing: a linked or foreign folder is refused
+        # (paths.FolderError), and one that exists keeps its mode.
+        paths.ensure_private_dir(path.parent)
         body = {"version": FILE_VERSION, **self.to_dict()}
         text = json.dumps(body, indent=2, sort_keys=True) + "\n"
         paths.write_private_file(path, text.encode("utf-8"))
@@ -302,6 +305,8 @@ _RULES: dict[str, Callable[[Settings], str | None]] = {
     ),
     "connect_timeout": _range("connect_timeout", 1, 600, " seconds"),
     "read_timeout": _range("read_timeout", 10, 3600, " seconds"),
+    "attempt_deadline": _range("attempt_deadline", 30, 7200, " seconds"),
+    "job_deadline": _range("job_deadline", 30, 14400, " seconds"),
     "max_retries": _range("max_retries", 0, 10),
     "spend_cap_job_usd": _cap("spend_cap_job_usd"),
     "spend_cap_day_usd": _cap("spend_cap_day_usd"),

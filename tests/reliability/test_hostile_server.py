@@ -220,3 +220,49 @@ def test_cli_inputs_are_refused_before_they_are_read_or_sent(argv, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("openai-images: invalid request: ") and "\n" not in err
+
+
+def test_a_reply_larger_than_the_request_needs_is_refused(hostile):
+    """50 MB of base64 for one 1024x1024 image: the old cap (64 MB x 4/3 per image,
+    854 MB for n=10) let it through to be decoded; now it is refused as it is read."""
+    import base64
+
+    image = base64.b64encode(b"\0" * (40 * 1024 * 1024)).decode()
+    _serve(200, json.dumps({"created": 1, "data": [{"b64_json": image}]}).encode())
+    with pytest.raises(ResponseError) as caught:
+        _generate(hostile)
+    text = _one_clean_line(caught.value)
+    assert "larger than the" in text and "req_hostile" in text, text
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_integer_of_5000_digits_does_not_cost_the_paid_image(hostile, stream):
+    """json.loads refuses integers over 4300 digits: the whole reply, image and all, was
+    "not valid JSON". Now the count is junk (infinity) and the image arrives."""
+    import base64
+    import io
+
+    from PIL import Image as PILImage
+
+    out = io.BytesIO()
+    PILImage.new("RGBA", (8, 8), (1, 2, 3, 255)).save(out, "PNG")
+    image = base64.b64encode(out.getvalue()).decode()
+    huge = "9" * 5000
+
+    def with_huge(payload: dict) -> str:  # json.dumps cannot write such an int itself
+        return json.dumps(payload).replace('"HUGE"', huge)
+
+    usage = {"output_tokens": "HUGE"}
+    request = GenerateRequest(prompt="a fox", model="gpt-image-2", n=1, size="1024x1024",
+                              stream=stream or None)
+    if stream:
+        event = with_huge({"type": "image_generation.completed", "b64_json": image,
+                           "usage": usage})
+        _serve(200, f"event: image_generation.completed\ndata: {event}\n\n".encode(),
+               "text/event-stream")
+    else:
+        _serve(200, with_huge({"created": "HUGE", "data": [{"b64_json": image}],
+                               "usage": usage}).encode())
+    result = hostile.generate(request)
+    assert result.images == [out.getvalue()]
+    assert result.usage == {"output_tokens": float("inf")}

@@ -258,13 +258,18 @@ def test_a_decompression_bomb_from_the_api_fails_the_job_cleanly(tmp_path):
     assert job.state == "failed"
     assert isinstance(job.error, ResponseError)
     message = events[-1].message
-    assert "larger than the limit" in message and "req_bomb" in message
+    # refused from its header by the answer check (9000x9000 for a 1024x1024 request)
+    assert "9000x9000 pixels" in message and "larger than asked" in message
+    assert "req_bomb" in message
     assert "internal error" not in message
     assert job.result.candidates == [] and history_files(tmp_path / "history") == []
 
 
 def test_a_bomb_among_several_candidates_loses_only_its_own(tmp_path):
-    good, bomb = tiny_png(), bomb_png()
+    import numpy as np
+
+    # an answer of the size asked for: a 4x4 one is refused as "8 times smaller" now
+    good, bomb = Image(np.full((1024, 1024, 4), 200, np.uint8)).to_png(), bomb_png()
     data = [{"b64_json": base64.b64encode(p).decode()} for p in (good, bomb, good)]
     body = json.dumps({"created": 1, "data": data}).encode()
     with Canned() as api:
