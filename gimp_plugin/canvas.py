@@ -10,8 +10,9 @@ selection go through Gegl buffers in explicit formats (snapshots.RGBA_FORMAT,
 snapshots.COVERAGE_FORMAT).
 
 Writing creates one new layer per patch above the active drawable, at the
-patch's offset, in the image's own type and precision (GIMP converts the u8
-sRGB bytes into the layer's format), inside ONE undo group; the first
+patch's offset, in the image's own type and precision (GIMP converts float
+sRGB into the layer's format: its u8 path is wrong for some profiles, see
+snapshots.WRITE_FORMAT), inside ONE undo group; the first
 candidate is visible, the others hidden. Nothing else in the image changes.
 All calls here must run on the plug-in's main thread.
 """
@@ -243,9 +244,10 @@ def _new_layer(image, patch: LayerPatch):
 
 def _write(layer, patch: LayerPatch) -> None:
     bounds = patch.bounds
-    local = Bounds(0, 0, bounds.width, bounds.height)
     buffer = layer.get_buffer()
-    buffer.set(_rect(local), snapshots.RGBA_FORMAT, snapshots.rgba_to_bytes(patch.image.pixels))
+    # Float, not the u8 we read in: see snapshots.WRITE_FORMAT for the babl bug it avoids.
+    for top, rows, data in snapshots.float_bands(patch.image.pixels):
+        buffer.set(_rect(Bounds(0, top, bounds.width, rows)), snapshots.WRITE_FORMAT, data)
     buffer.flush()
     layer.update(0, 0, bounds.width, bounds.height)
 

@@ -18,6 +18,12 @@ from .core.jobs.canvas_port import stack_order
 from .core.pixels.geometry import Bounds, Point
 
 RGBA_FORMAT = "R'G'B'A u8"  # sRGB, perceptual (gamma) channels, straight alpha
+# What results are written in. babl's u8 path into a 16-bit image of another profile
+# is wrong (ClayRGB u16: the lower half of a layer halved, alpha 254, issue 15; seen in
+# GIMP 3.0.4 and 3.2.6), while float sRGB converts exactly into every precision and
+# profile: tests/hosts/scenarios/gimp_colour proves it case by case.
+WRITE_FORMAT = "R'G'B'A float"
+WRITE_BAND_ROWS = 256  # rows converted to float at a time: 16 MB for a 4096-wide patch
 COVERAGE_FORMAT = "Y u8"  # selection coverage is linear: 128 means half selected
 
 
@@ -36,11 +42,15 @@ def coverage_from_bytes(data: bytes, width: int, height: int) -> np.ndarray:
     return np.frombuffer(data, np.uint8).reshape(height, width).copy()
 
 
-def rgba_to_bytes(pixels: np.ndarray) -> bytes:
-    """An H x W x 4 uint8 array -> bytes for Gegl's "R'G'B'A u8" (row-major, no padding)."""
+def float_bands(pixels: np.ndarray, rows: int = WRITE_BAND_ROWS):
+    """(first row, row count, bytes for Gegl's "R'G'B'A float") per band of `pixels`,
+    so a large patch never needs four times its bytes at once."""
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
         raise ValueError(f"expected H x W x 4 uint8 pixels, got {pixels.shape} {pixels.dtype}")
-    return np.ascontiguousarray(pixels).tobytes()
+    for top in range(0, pixels.shape[0], rows):
+        band = pixels[top : top + rows].astype(np.float32)
+        band /= 255.0
+        yield top, band.shape[0], band.tobytes()
 
 
 def canvas_bounds(width: int, height: int) -> Bounds:

@@ -28,6 +28,12 @@ from .qt import QByteArray, to_bytes
 
 # Krita's built-in sRGB profile (the default of new RGBA documents).
 SRGB_PROFILE = "sRGB-elle-V2-srgbtrc.icc"
+# Profiles whose 8-bit pixels ARE our sRGB bytes, by exact name: Krita's Python API
+# names a profile but says nothing of its colorants or tone curve, and a name is no
+# proof ("sRGB-elle-V2-g10.icc" and "krita25_lcms-builtin-sRGB_g100-truegamma.icc"
+# are linear: taking them for sRGB put layers 74 levels off, issue 15). Any other
+# profile goes through Krita's own conversion, which is right for sRGB ones too.
+SRGB_PROFILES = frozenset({SRGB_PROFILE})
 PREVIEW_PREFIX = "[preview] "
 _LAYER_TYPES = ("paintlayer", "grouplayer", "filelayer", "vectorlayer", "filllayer", "clonelayer")
 
@@ -40,9 +46,8 @@ class ColorSpace:
 
     @property
     def is_srgb8(self) -> bool:
-        return (
-            self.model == "RGBA" and self.depth == "U8" and "srgb" in self.profile.lower()
-        )
+        """True when pixels of this space need no conversion to or from 8-bit sRGB."""
+        return self.model == "RGBA" and self.depth == "U8" and self.profile in SRGB_PROFILES
 
 
 SRGB8 = ColorSpace("RGBA", "U8", SRGB_PROFILE)

@@ -21,6 +21,7 @@ models that take one; leave it out for the model's default), n (or count),
 background ("transparent"/"opaque"/"auto"), output_format, input_fidelity,
 stream (partial previews), partial_images, padding (context pixels),
 whole_image, spend_cap_job_usd, spend_cap_day_usd, visible (read the visible image instead of the
+active layer), layer (a Node: read it and place the results above it, instead of the
 active layer), timeout (seconds, synchronous calls only).
 Imports only .workflow and .qt.
 """

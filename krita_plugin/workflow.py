@@ -63,9 +63,10 @@ class DocumentPort:
     """The core's view of a Krita document (core.jobs.canvas_port.CanvasPort): every
     read on the GUI thread, the pixels converted to 8-bit sRGB."""
 
-    def __init__(self, document: Any, visible: bool = False) -> None:
+    def __init__(self, document: Any, visible: bool = False, layer: Any = None) -> None:
         self.document = document
         self.visible = visible
+        self.layer = layer  # None: the active layer, as Krita says at read time
 
     def document_name(self) -> str:
         return canvas.document_name(self.document)
@@ -78,7 +79,8 @@ class DocumentPort:
 
     def read_snapshot(self, selection: Mask | None, window: Bounds) -> CanvasSnapshot:
         return canvas.read_snapshot(
-            self.document, visible=self.visible, selection=selection, window=window
+            self.document, visible=self.visible, node=self.layer, selection=selection,
+            window=window,
         )
 
     def read_layers(self, layers: Sequence[Any], window: Bounds | None) -> list[Image]:
@@ -222,6 +224,7 @@ def start(
     prompt: str = "",
     *,
     visible: bool = False,
+    layer: Any = None,
     references: Sequence[Any] = (),
     markup: Any = None,
     auto_apply: bool = True,
@@ -231,8 +234,10 @@ def start(
 ) -> KritaJob:
     """Start a generate / edit / variation job on `document` (GUI thread).
 
-    `markup` (a layer whose strokes guide the edit) and `references` (layers sent
-    as further images) are Krita layers of `document`. Raises canvas.CanvasError
+    `layer` is the layer to read and to place the result above (default: the active
+    one; Krita 5.2 run headless never has one, see README). `markup` (a layer whose
+    strokes guide the edit) and `references` (layers sent as further images) are
+    Krita layers of `document`. Raises canvas.CanvasError
     (a user message) when the canvas cannot be used, and the core's ImagesError
     when the request is invalid before it is sent.
     """
@@ -244,8 +249,8 @@ def start(
 
     opts = job_options(**options)
     runner = get_runner()
-    above = document.activeNode()
-    port = DocumentPort(document, visible)
+    above = layer if layer is not None else document.activeNode()
+    port = DocumentPort(document, visible, layer)
     if kind == "generate":
         recipe = canvas_port.generate_job(port, prompt, opts)
     elif kind == "edit":

@@ -13,14 +13,18 @@ reads the body and writes the reply.
     GET  /_standin/lifecycle                                 today and the account's dates
     POST /_standin/holes      {"fraction": 0.217}            every edit result gets that share
                                                              of alpha-0 pixels (0: off)
+    POST /_standin/picture    {"kind": "blocks"|null}        every result is the colour blocks
+                                                             of blocks.py, and uploads' cells are
+                                                             logged (null: the usual pictures)
 
-Imports `lifecycle` only (for parsing dates).
+Imports `lifecycle` (for parsing dates) and `blocks` (the colour blocks' palette).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import blocks
 from .lifecycle import parse_date
 
 if TYPE_CHECKING:
@@ -41,6 +45,13 @@ def answer(server: StandinServer, method: str, what: str, order: Any) -> tuple[i
             if method == "POST":
                 _lifecycle(server, order)
             return 200, {"today": server.today.isoformat(), "shutdown_dates": server.shutdown_dates}
+        if method == "POST" and what == "picture":
+            kind = order.get("kind")
+            if kind not in (None, "blocks"):
+                raise ValueError(f"unknown picture kind {kind!r}")
+            server.picture = kind
+            # the palette as data, so a host scenario needs no copy of it
+            return 200, {"picture": kind, "grid": blocks.GRID, "palette": blocks.PALETTE}
         if method == "POST" and what == "holes":
             server.forced_holes = float(order.get("fraction", 0.0))
             return 200, {"forced_holes": server.forced_holes}
@@ -73,7 +84,7 @@ def _short(record: Any) -> dict[str, Any]:
         "fields": dict(record.fields),
         "files": [
             {"name": f.name, "content_type": f.content_type, "width": f.width,
-             "height": f.height}
+             "height": f.height, "cells": f.cells}
             for f in record.files
         ],
         "images_back": list(record.images_back),

@@ -29,7 +29,7 @@ from . import control, faults, render
 from .errors import ApiError, invalid_api_key, invalid_url, missing_auth, model_not_found
 from .intake import Intake, Route, route_of
 from .record import RequestRecord, scrub_headers
-from .results import Output, render_job, response_body, stream_events
+from .results import Output, render_blocks, render_job, response_body, stream_events
 from .validate import Job, validate
 from .wire import ClientGone, Wire
 
@@ -201,7 +201,10 @@ class Handler(Intake, Wire, BaseHTTPRequestHandler):
         holes = plan.holes or self.standin.forced_holes
         # Called without the argument when there are no holes to force, so a
         # one-argument stand-in for render_job (bench/quick_standin.py) still fits.
-        outputs = render_job(job, holes) if holes else render_job(job)
+        if self.standin.picture == "blocks":
+            outputs = render_blocks(job)
+        else:
+            outputs = render_job(job, holes) if holes else render_job(job)
         if plan.oversize_mb:
             outputs[0] = Output(render.noise_png(plan.oversize_mb), outputs[0].partials)
         else:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from . import multipart
+from . import blocks, multipart
 from .errors import ApiError
 from .record import FileRecord, RequestRecord
 from .uploads import Upload, json_uploads
@@ -138,7 +138,7 @@ class Intake:
         sub = Submission(route.endpoint, "json", data, [], route.deployment)
         if route.endpoint == "edits":
             try:
-                self.record.files = [self._file_record(u) for u in json_uploads(data)]
+                self.record.files = [self._file_record(u, self._blocks) for u in json_uploads(data)]
             except ApiError:
                 pass  # validation will say what is wrong with them
         return sub
@@ -161,7 +161,7 @@ class Intake:
             if part.is_file:
                 upload = Upload(part.name, part.filename, part.content_type, part.data)
                 uploads.append(upload)
-                self.record.files.append(self._file_record(upload))
+                self.record.files.append(self._file_record(upload, self._blocks))
             else:
                 fields[part.name] = part.text()
         self.record.fields = dict(fields)
@@ -173,13 +173,19 @@ class Intake:
         asked = route.deployment or model
         self.record.model = asked if isinstance(asked, str) else None
 
+    @property
+    def _blocks(self) -> bool:
+        return self.standin.picture == "blocks"
+
     @staticmethod
-    def _file_record(upload: Upload) -> FileRecord:
+    def _file_record(upload: Upload, with_cells: bool = False) -> FileRecord:
         entry = FileRecord.of(upload.field, upload.filename, upload.content_type, upload.data)
         try:
             with Image.open(BytesIO(upload.data)) as image:  # header only, no decode
                 entry.width, entry.height = image.size
                 entry.mode, entry.format = image.mode, image.format
+                if with_cells:  # decoded only in colour-blocks mode (host colour matrix)
+                    entry.cells = blocks.cells(image)
         except Exception:
             pass  # not an image: the record keeps the bytes' size and hash
         return entry

@@ -25,6 +25,7 @@ class FileRecord:
     height: int | None = None
     mode: str | None = None  # Pillow mode once decoded, e.g. RGBA
     format: str | None = None  # Pillow format once decoded, e.g. PNG
+    cells: list[list[int]] | None = None  # colour blocks mode: RGBA at each cell's centre
 
     @classmethod
     def of(

@@ -24,7 +24,7 @@ from typing import Any
 
 from PIL import Image
 
-from . import render
+from . import blocks, render
 from .validate import Job
 
 # Output image tokens of one image, per model family. A size not listed is the
@@ -105,6 +105,14 @@ def render_job(job: Job, forced_holes: float = 0.0) -> list[Output]:
             )
         )
     return outputs
+
+
+def render_blocks(job: Job) -> list[Output]:
+    """Every image of `job` as the known colour blocks (blocks.py), partials alike."""
+    fmt = job.output_format if job.rules.gpt else "png"
+    final = render.encode(blocks.picture(job.width, job.height), fmt, job.compression)
+    partials = (final,) * (job.partial_images or 0) if job.stream else ()
+    return [Output(final, partials) for _ in range(job.n)]
 
 
 def seed_for(job: Job, index: int) -> int:

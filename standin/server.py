@@ -88,6 +88,7 @@ class StandinServer:
         self.lifecycle = Lifecycle()
         self.lifecycle.pinned_today = parse_date(today)
         self.forced_holes = float(forced_holes)
+        self.picture: str | None = None  # "blocks": every result is blocks.picture (issue 15)
         self.verbose = verbose
         self.max_body_bytes = max_body_bytes
         self.url_ttl = url_ttl

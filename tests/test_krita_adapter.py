@@ -510,3 +510,28 @@ def test_the_status_after_a_job_names_cost_failures_and_notices_plainly(plugin):
     assert text.startswith("cost $0.042; 1 image(s) failed: bad <b>image</b>")
     assert "saved in /tmp/h instead" in text
     assert "\n" not in text and "\x1b" not in text
+
+
+@pytest.mark.parametrize(
+    ("profile", "passes"),
+    [
+        ("sRGB-elle-V2-srgbtrc.icc", True),  # Krita's own sRGB: bytes pass as they are
+        ("sRGB-elle-V2-g10.icc", False),  # linear, though "srgb" is in the name
+        ("krita25_lcms-builtin-sRGB_g100-truegamma.icc", False),  # linear too
+        ("sRGB IEC61966-2.1", False),  # maybe sRGB: Krita converts it, which is right
+        ("ClayRGB-elle-V2-g22.icc", False),
+    ],
+)
+def test_only_krita_s_own_srgb_skips_the_conversion(plugin, profile, passes):
+    """An 8-bit document in a linear 'sRGB' profile was taken for sRGB by its name and
+    read and written 74 levels off (issue 15): now only the exact built-in profile
+    skips Krita's conversion, which every other profile goes through."""
+    doc, _layer = rgba8_document(GOLDEN_RGBA)
+    doc.profile = profile
+    for node in doc.root.children:
+        node.profile = profile
+    before = len(plugin.krita.created)
+    plugin.canvas.read_snapshot(doc)
+    converted = len(plugin.krita.created) > before
+    assert converted is not passes
+    assert plugin.canvas.ColorSpace("RGBA", "U8", profile).is_srgb8 is passes
