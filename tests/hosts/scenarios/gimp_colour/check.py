@@ -10,7 +10,7 @@ from __future__ import annotations
 TIMEOUT = 600
 TOLERANCE = 2
 REQUIRED = {"srgb-u8", "linear-u8", "srgb-u16", "linear-u16", "linear-float", "adobe-u16",
-            "linear-srgb-profile-u16", "grey-u8", "grey-u16"}
+            "linear-srgb-profile-u16", "grey-u8", "grey-u16", "indexed"}
 INSIDE = (5, 6, 9, 10)  # the cells under the selection (64, 64, 128, 128) of a 4x4 grid
 
 

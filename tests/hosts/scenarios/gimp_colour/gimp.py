@@ -46,19 +46,20 @@ FLOAT = "R'G'B'A float"
 ICC_DIRS = ("/usr/share/color/icc/krita", "/usr/share/color/icc")
 P = Gimp.Precision
 CASES = (
-    ("srgb-u8", P.U8_NON_LINEAR, "srgb", False),
-    ("linear-u8", P.U8_LINEAR, "srgb", False),
-    ("srgb-u16", P.U16_NON_LINEAR, "srgb", False),
-    ("linear-u16", P.U16_LINEAR, "srgb", False),
-    ("linear-float", P.FLOAT_LINEAR, "srgb", False),
-    ("clayrgb-u8", P.U8_NON_LINEAR, "ClayRGB-elle-V2-g22.icc", False),
-    ("clayrgb-u16", P.U16_NON_LINEAR, "ClayRGB-elle-V2-g22.icc", False),
-    ("adobe-u16", P.U16_NON_LINEAR, "adobe", False),
-    ("clayrgb-float", P.FLOAT_NON_LINEAR, "ClayRGB-elle-V2-g22.icc", False),
-    ("rec2020-u16", P.U16_NON_LINEAR, "Rec2020-elle-V4-g10.icc", False),
-    ("linear-srgb-profile-u16", P.U16_LINEAR, "linear", False),
-    ("grey-u8", P.U8_NON_LINEAR, "srgb", True),
-    ("grey-u16", P.U16_NON_LINEAR, "srgb", True),
+    ("srgb-u8", P.U8_NON_LINEAR, "srgb", None),
+    ("linear-u8", P.U8_LINEAR, "srgb", None),
+    ("srgb-u16", P.U16_NON_LINEAR, "srgb", None),
+    ("linear-u16", P.U16_LINEAR, "srgb", None),
+    ("linear-float", P.FLOAT_LINEAR, "srgb", None),
+    ("clayrgb-u8", P.U8_NON_LINEAR, "ClayRGB-elle-V2-g22.icc", None),
+    ("clayrgb-u16", P.U16_NON_LINEAR, "ClayRGB-elle-V2-g22.icc", None),
+    ("adobe-u16", P.U16_NON_LINEAR, "adobe", None),
+    ("clayrgb-float", P.FLOAT_NON_LINEAR, "ClayRGB-elle-V2-g22.icc", None),
+    ("rec2020-u16", P.U16_NON_LINEAR, "Rec2020-elle-V4-g10.icc", None),
+    ("linear-srgb-profile-u16", P.U16_LINEAR, "linear", None),
+    ("grey-u8", P.U8_NON_LINEAR, "srgb", "grey"),
+    ("grey-u16", P.U16_NON_LINEAR, "srgb", "grey"),
+    ("indexed", P.U8_NON_LINEAR, "srgb", "indexed"),
 )
 
 
@@ -89,7 +90,7 @@ def profile(kind):
     raise FileNotFoundError(kind)
 
 
-def make_image(pixels, precision, icc, grey):
+def make_image(pixels, precision, icc, mode):
     image = Gimp.Image.new(SIDE, SIDE, Gimp.ImageBaseType.RGB)
     layer = Gimp.Layer.new(image, "painted", SIDE, SIDE, Gimp.ImageType.RGBA_IMAGE, 100.0,
                            Gimp.LayerMode.NORMAL)
@@ -100,8 +101,11 @@ def make_image(pixels, precision, icc, grey):
         image.convert_color_profile(icc, Gimp.ColorRenderingIntent.RELATIVE_COLORIMETRIC, True)
     if precision != P.U8_NON_LINEAR:
         image.convert_precision(precision)
-    if grey:
+    if mode == "grey":
         image.convert_grayscale()
+    elif mode == "indexed":  # a palette made from the image: the 16 block colours exactly
+        image.convert_indexed(Gimp.ConvertDitherType.NONE, Gimp.ConvertPaletteType.GENERATE,
+                              256, False, False, "")
     return image, image.get_layers()[0]
 
 
@@ -131,18 +135,18 @@ def centres(rgba, grid):
 
 
 def run_case(case, palette, grid):
-    name, precision, kind, grey = case
+    name, precision, kind, mode = case
     icc = profile(kind)
     forward, reverse = list(range(grid * grid)), list(range(grid * grid))[::-1]
-    ref_api, ref_api_layer = make_image(blocks(palette, grid, forward), precision, icc, grey)
-    ref_layer, ref_layer_layer = make_image(blocks(palette, grid, reverse), precision, icc, grey)
+    ref_api, ref_api_layer = make_image(blocks(palette, grid, forward), precision, icc, mode)
+    ref_layer, ref_layer_layer = make_image(blocks(palette, grid, reverse), precision, icc, mode)
     facts = {"expected_api": centres(read(ref_api_layer), grid),
              "expected_layer": centres(read(ref_layer_layer), grid),
              "precision": repr(ref_api.get_precision())}
     ref_api.delete()
     ref_layer.delete()
 
-    image, layer = make_image(blocks(palette, grid, reverse), precision, icc, grey)
+    image, layer = make_image(blocks(palette, grid, reverse), precision, icc, mode)
     result = call("plug-in-openai-images-generate", image, [layer], prompt="colour blocks",
                   count=1)
     new = image.get_layers()[0]
@@ -150,7 +154,7 @@ def run_case(case, palette, grid):
                          "cells": centres(read(new), grid)}
     image.delete()
 
-    image, layer = make_image(blocks(palette, grid, reverse), precision, icc, grey)
+    image, layer = make_image(blocks(palette, grid, reverse), precision, icc, mode)
     image.select_rectangle(Gimp.ChannelOps.REPLACE, *SELECTION)
     before, source = merged(image), read(layer, FLOAT)
     # GIMP's own composite of the same stack with an empty layer on top: in some
