@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Without OPENAI_API_KEY the demo's pictures come from the local stand-in: placeholders
+# (marked "local stand-in" and the prompt's first words), not the model's work.
 demo: $(STAMP)
+	@if [ -z "$$OPENAI_API_KEY" ]; then echo "demo: no OPENAI_API_KEY, so the pictures below are placeholders from the local stand-in, not the model's work"; fi
 	$(PY) examples/demo.py
+	@if [ -z "$$OPENAI_API_KEY" ]; then echo "demo: those results are the stand-in's placeholders (each marked \"local stand-in\"); set OPENAI_API_KEY to see what the model makes (it costs money)"; fi
 
 test: $(STAMP)
 	$(PY) -m ruff check core standin krita_plugin gimp_plugin tests packaging

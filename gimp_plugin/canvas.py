@@ -19,6 +19,7 @@ All calls here must run on the plug-in's main thread.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,7 +34,10 @@ from . import snapshots  # noqa: E402
 from .core.pixels.geometry import Bounds, Point  # noqa: E402
 from .core.pixels.imaging import Image, Mask  # noqa: E402
 from .core.pixels.planning import CanvasSnapshot, LayerPatch  # noqa: E402
+from .core.pixels.provenance import Provenance, xmp_packet  # noqa: E402
 from .messages import UserError  # noqa: E402
+
+log = logging.getLogger("openai_images.gimp")
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,23 @@ def _write(layer, patch: LayerPatch) -> None:
         buffer.set(_rect(Bounds(0, top, bounds.width, rows)), snapshots.WRITE_FORMAT, data)
     buffer.flush()
     layer.update(0, 0, bounds.width, bounds.height)
+
+
+def mark_provenance(image, provenance: Provenance) -> bool:
+    """Merge our XMP packet (IPTC digital source type, tool, model, history id) into the
+    image's metadata, which GIMP's exports write (issue 21). Never fails the run: the
+    layers are in; False (and a log line) when this GIMP would not take it."""
+    try:
+        metadata = image.get_metadata() or Gimp.Metadata.new()
+        # gimp_metadata_set_from_xmp parses a packet and merges its tags; the GExiv2
+        # setters are not bound on Gimp.Metadata in Python without that typelib.
+        if not metadata.set_from_xmp(xmp_packet(provenance)):
+            raise ValueError("GIMP refused the XMP packet")
+        image.set_metadata(metadata)
+    except Exception as exc:  # noqa: BLE001 - marking is a courtesy, the result is kept
+        log.warning("the image's metadata could not be marked: %s", exc)
+        return False
+    return True
 
 
 def apply_patches(image, anchor, patches: Sequence[LayerPatch]) -> list:

@@ -53,9 +53,12 @@ def current_settings() -> dict[str, Any]:
     return report
 
 
-def apply_form(settings: Settings, texts: dict[str, str]) -> Settings:
-    """New Settings from the window's text fields (numbers as typed); raises SettingsError."""
-    data = settings.to_dict()
+def apply_form(
+    settings: Settings, texts: dict[str, str], flags: dict[str, bool] | None = None
+) -> Settings:
+    """New Settings from the window's text fields (numbers as typed) and check boxes;
+    raises SettingsError."""
+    data = {**settings.to_dict(), **(flags or {})}
     for name, _ in TEXT_FIELDS:
         data[name] = texts.get(name, data[name]).strip()
     for name, _ in NUMBER_FIELDS:
@@ -100,14 +103,18 @@ def edit_settings() -> bool:
         grid.attach(Gtk.Label(label=label, xalign=0.0), 0, row, 1, 1)
         grid.attach(entry, 1, row, 1, 1)
         entries[name] = entry
+    mark = Gtk.CheckButton(label="Mark results as made with AI (XMP in the image's metadata)")
+    mark.set_active(settings.mark_provenance)
+    grid.attach(mark, 0, len(entries) + 1, 2, 1)
     # The notice of a migrated saved model is given on this load only: show it here.
     error = Gtk.Label(label=f"Saved settings: {notice}." if notice else "", xalign=0.0)
-    grid.attach(error, 0, len(entries) + 1, 2, 1)
+    grid.attach(error, 0, len(entries) + 2, 2, 1)
     window.show_all()
     try:
         while window.run() == Gtk.ResponseType.OK:
             try:
-                updated = apply_form(settings, {n: e.get_text() for n, e in entries.items()})
+                updated = apply_form(settings, {n: e.get_text() for n, e in entries.items()},
+                                     {"mark_provenance": mark.get_active()})
                 updated.save()
                 typed = key_entry.get_text().strip()
                 if typed:

@@ -20,6 +20,7 @@ from .core.errors import ImagesError
 from .core.jobs import canvas_port
 from .core.jobs import quote as quotes
 from .core.jobs.cost import CostEstimate
+from .core.jobs.delivery import provenance_of
 from .core.jobs.options import Choices
 from .core.jobs.options import job_options as decide
 from .core.jobs.runner import Job, JobOptions
@@ -191,6 +192,8 @@ def run(
         raise job.error or UserError("Cancelled; nothing was added.")
     patches = [c.patch for c in job.result.candidates]
     layers = canvas.apply_patches(image, anchor, patches)
+    if layers and job.options.mark_provenance and job.result.candidates[0].entry is not None:
+        canvas.mark_provenance(image, provenance_of(job.result.candidates[0].entry))
     notes = [user_text(note) for note in job.result.notices]
     if job.result.failures:
         failed = f"{len(job.result.failures)} of {values.count} candidates failed; "

@@ -24,6 +24,7 @@ import numpy as np
 from .core.pixels.geometry import Bounds
 from .core.pixels.imaging import Image, Mask
 from .core.pixels.planning import CanvasSnapshot, LayerPatch
+from .core.pixels.provenance import Provenance, xmp_packet
 from .qt import QByteArray, to_bytes
 
 # Krita's built-in sRGB profile (the default of new RGBA documents).
@@ -202,6 +203,20 @@ def apply_patch(
         parent, above = document.rootNode(), None
     parent.addChildNode(layer, above)
     return layer
+
+
+PROVENANCE_ANNOTATION = "openai-images-provenance"
+
+
+def mark_provenance(document: Any, provenance: Provenance) -> None:
+    """Keep our XMP packet (IPTC digital source type, tool, model, history id) as a
+    document annotation: Krita's Python API has no way into the metadata its exports
+    write, and a .kra keeps its annotations (README, "Provenance")."""
+    document.setAnnotation(
+        PROVENANCE_ANNOTATION,
+        f"Made or changed with a generative AI model ({provenance.model})",
+        QByteArray(xmp_packet(provenance)),
+    )
 
 
 def show_preview(document: Any, patch: LayerPatch, *, above: Any = None) -> Any:

@@ -83,6 +83,9 @@ class SettingsDialog(QtWidgets.QDialog):
         form.addRow("Timeout", self.timeout)
         form.addRow("Deadline per attempt", self.deadlines["attempt_deadline"])
         form.addRow("Deadline per job", self.deadlines["job_deadline"])
+        self.mark = QtWidgets.QCheckBox("Mark results as made with AI (a document annotation)")
+        self.mark.setChecked(bool(self.settings.mark_provenance))
+        form.addRow("Provenance", self.mark)
         form.addRow("Spend cap per job", self.cap_job)
         form.addRow("Spend cap per day", self.cap_day)
         self.error = QtWidgets.QLabel()
@@ -115,6 +118,7 @@ class SettingsDialog(QtWidgets.QDialog):
             values: dict[str, Any] = {n: e.text().strip() for n, e in self.fields.items()}
             values["read_timeout"] = self.timeout.value()
             values.update({n: box.value() for n, box in self.deadlines.items()})
+            values["mark_provenance"] = self.mark.isChecked()
             values["spend_cap_job_usd"] = self.cap_job.value() or None
             values["spend_cap_day_usd"] = self.cap_day.value() or None
             values["key_store"] = store

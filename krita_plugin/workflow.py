@@ -202,6 +202,11 @@ class KritaJob:
             if position > 0:
                 layer.setVisible(False)
             layers.append(layer)
+        first = self.job.result.candidates[chosen[0]] if chosen else None
+        if first is not None and first.entry is not None and self.job.options.mark_provenance:
+            from .core.jobs.delivery import provenance_of
+
+            canvas.mark_provenance(self.document, provenance_of(first.entry))
         return layers
 
     def cancel(self) -> None:

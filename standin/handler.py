@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control, faults, render
+from . import control, credentials, faults, render
 from .errors import ApiError, invalid_api_key, invalid_url, missing_auth, model_not_found
 from .intake import Intake, Route, route_of
 from .record import RequestRecord, scrub_headers
@@ -205,6 +205,9 @@ class Handler(Intake, Wire, BaseHTTPRequestHandler):
             outputs = render_blocks(job)
         else:
             outputs = render_job(job, holes) if holes else render_job(job)
+        # as OpenAI's images carry Content Credentials (the history must keep them)
+        outputs = [Output(credentials.mark(o.final), tuple(map(credentials.mark, o.partials)))
+                   for o in outputs]
         if plan.oversize_mb:
             outputs[0] = Output(render.noise_png(plan.oversize_mb), outputs[0].partials)
         else:

@@ -16,6 +16,9 @@ model, size, image index), so the same request gives the same bytes.
   edit result, inside the edited area first, as GPT edits with background
   "auto" have come back (shared/openai-images.md section A).
 - partials: the final image blurred less and less.
+- the mark: every generated or edited picture says what it is, "local stand-in"
+  and the prompt's first words, drawn where the picture was painted (inside the
+  mask of an edit), so a demo's results cannot pass for the model's work.
 
 Imports numpy and Pillow only.
 """
@@ -26,7 +29,7 @@ import hashlib
 import io
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 PATTERN_EDGE = 384  # the pattern is drawn at this size, then scaled: cheap at 4K
 TILE = (263, 257)  # perturbation tile (coprime sides, so no visible grid)
@@ -34,6 +37,8 @@ DRIFT_UP = np.array([0.75, 0.5, 0.25])  # chance of +delta per channel: a small 
 # Section A: one real inpaint with background "auto" had 21.7 % of its pixels at alpha 0.
 HOLE_FRACTION = 0.217
 HOLE_GRID = 5  # a smooth field from 5x5 random values: its top fifth is a few blobs
+MARK = "local stand-in"
+MARK_WORDS = 6  # of the prompt, after the mark
 
 
 def seed_of(*parts: object) -> int:
@@ -118,6 +123,33 @@ def edit(
     if not transparent:
         return Image.fromarray(out_rgb)
     return Image.fromarray(np.dstack([out_rgb, out_alpha]))
+
+
+def mark(picture: Image.Image, prompt: str, region: Image.Image | None = None) -> Image.Image:
+    """`picture` with "local stand-in: <the prompt's first words>" on a dark band, in
+    its colour channels only (alpha, and so the holes and transparency, is untouched),
+    inside the box of `region` (L, 255 = painted) when there is one."""
+    width, height = picture.size
+    box = (0, 0, width, height)
+    if region is not None:
+        box = region.resize(picture.size, Image.Resampling.NEAREST).getbbox() or box
+    left, top, right, bottom = box
+    words = " ".join(prompt.split()[:MARK_WORDS])
+    text = f"{MARK}: {words}" if words else MARK
+    # sized to take about 70 % of the box's width, centred: the middle of a round
+    # selection is inside it, its corners are not
+    size = int(max(8, min(64, 0.7 * (right - left) / (0.55 * len(text)), (bottom - top) / 4)))
+    font = ImageFont.load_default(size=size)
+    rgba = picture.convert("RGBA")
+    rgb = rgba.convert("RGB")
+    draw = ImageDraw.Draw(rgb)
+    centre = ((left + right) // 2, (top + bottom) // 2)
+    frame = draw.textbbox(centre, text, font=font, anchor="mm")
+    draw.rectangle((frame[0] - 4, frame[1] - 4, frame[2] + 4, frame[3] + 4), fill=(24, 24, 24))
+    draw.text(centre, text, fill=(255, 255, 255), font=font, anchor="mm")
+    marked = rgb.convert("RGBA")
+    marked.putalpha(rgba.getchannel("A"))
+    return marked if picture.mode == "RGBA" else marked.convert(picture.mode)
 
 
 def perturb(seed: int, rgb: np.ndarray) -> np.ndarray:

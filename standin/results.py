@@ -130,9 +130,10 @@ def _picture(job: Job, index: int, forced_holes: float) -> Image.Image:
     seed = seed_for(job, index)
     transparent = job.background == "transparent"
     if job.endpoint == "generations":
-        return render.generate(seed, job.width, job.height, transparent)
+        return render.mark(render.generate(seed, job.width, job.height, transparent), job.prompt)
     region = edit_region(job)
     picture = render.edit(seed, job.images[0].image, job.width, job.height, region, transparent)
+    picture = render.mark(picture, job.prompt, region)
     fraction = forced_holes or hole_fraction(job)
     if fraction and job.output_format in ("png", "webp"):  # JPEG has no alpha to punch
         picture = render.punch_holes(seed, picture, region, fraction)

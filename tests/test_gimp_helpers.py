@@ -132,3 +132,11 @@ def test_missing_library_gives_one_message_naming_it():
     assert _vendor.missing_dependency((("json", "json"),)) is None
     text = _vendor.missing_dependency((("json", "json"), ("no_such_lib_xyz", "NoSuchLib")))
     assert "NoSuchLib" in text and "Reinstall" in text and "\n" not in text
+
+
+def test_the_settings_window_turns_the_ai_marking_off():
+    settings_dialog = gimp_module("settings_dialog")
+    settings = gimp_module("core.store.settings").Settings()
+    assert settings.mark_provenance is True  # on by default (issue 21)
+    updated = settings_dialog.apply_form(settings, {}, {"mark_provenance": False})
+    assert updated.mark_provenance is False

@@ -172,6 +172,9 @@ class FakeDocument:
     def close(self):
         self.closed = True
 
+    def setAnnotation(self, kind, description, data):  # noqa: N802
+        self.annotations = {**getattr(self, "annotations", {}), kind: (description, bytes(data))}
+
 
 class FakeKrita:
     def __init__(self):
@@ -385,9 +388,10 @@ def test_an_edit_reads_only_the_context_around_the_selection(plugin):
 class FakeJob:
     """The core Job's surface that KritaJob uses: events, done, state, result."""
 
-    def __init__(self, events, candidates, state="done"):
+    def __init__(self, events, candidates, state="done", mark_provenance=True):
         self.events, self.state, self.cancelled = list(events), state, False
         self.result = types.SimpleNamespace(candidates=candidates)
+        self.options = types.SimpleNamespace(mark_provenance=mark_provenance)
         self.error = None
 
     @property
@@ -415,8 +419,10 @@ def test_a_job_previews_partials_then_applies_its_results(plugin):
 
     doc, _layer = rgba8_document(np.zeros((2, 2, 4), np.uint8))
     plugin.krita.open_documents = [doc]
-    candidates = [types.SimpleNamespace(patch=_patch("boat")),
-                  types.SimpleNamespace(patch=_patch("boat (2)"))]
+    entry = types.SimpleNamespace(
+        id="20261208-x", meta=types.SimpleNamespace(job="edit", model="gpt-image-2"))
+    candidates = [types.SimpleNamespace(patch=_patch("boat"), entry=entry),
+                  types.SimpleNamespace(patch=_patch("boat (2)"), entry=entry)]
     events = [Progress("rendering"), Progress("partial", preview=_patch("boat"), partial_index=0),
               Progress("partial", preview=_patch("boat"), partial_index=1), Progress("done")]
     seen = []
@@ -432,6 +438,10 @@ def test_a_job_previews_partials_then_applies_its_results(plugin):
     assert [n.name() for n in job.layers] == ["boat", "boat (2)"]
     assert [n.visible for n in job.layers] == [True, False]
     assert seen[-1][0] == "finished" and not job._timer.running
+    # provenance (issue 21): the document keeps the XMP as an annotation
+    description, xmp = doc.annotations["openai-images-provenance"]
+    assert "gpt-image-2" in description
+    assert b"compositeWithTrainedAlgorithmicMedia" in xmp and b"20261208-x" in xmp
 
 
 def test_a_job_whose_document_was_closed_applies_nothing(plugin):
@@ -439,7 +449,7 @@ def test_a_job_whose_document_was_closed_applies_nothing(plugin):
 
     doc, _layer = rgba8_document(np.zeros((2, 2, 4), np.uint8))
     plugin.krita.open_documents = []
-    candidates = [types.SimpleNamespace(patch=_patch("boat"))]
+    candidates = [types.SimpleNamespace(patch=_patch("boat"), entry=None)]
     job = plugin.workflow.KritaJob(FakeJob([Progress("done")], candidates), doc)
     while not job.finished:
         job.poll()

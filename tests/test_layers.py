@@ -52,7 +52,7 @@ MODULES = sorted(CORE.rglob("*.py"))
 
 def test_the_core_is_grouped_in_layer_packages():
     assert {p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__"} == {
-        "models", "pixels", "api", "store", "jobs"}
+        "models", "pixels", "api", "store", "jobs", "cli"}
     for path in MODULES:
         assert _layer(path) in RANK, f"{path.relative_to(CORE)} is in no known layer"
 

@@ -118,7 +118,10 @@ CLI_FLAGS = {"model": "--model", "size": "--size", "quality": "--quality", "n": 
 
 def run_cli(case: Case, standin, tmp_path) -> Outcome:
     command = {"generate": "generate", "edit": "edit", "variation": "vary"}[case.kind]
-    argv = [command, "--prompt", PROMPT, "--out", str(tmp_path / "out" / "cli.png")]
+    # the extension says the format (issue 17): the one chosen, else the saved one
+    fmt = case.choices.get("output_format") or Settings.load().output_format
+    out = tmp_path / "out" / f"cli.{'jpg' if fmt == 'jpeg' else fmt}"
+    argv = [command, "--prompt", PROMPT, "--out", str(out)]
     for key, value in case.choices.items():
         if key in CLI_FLAGS:
             argv += [CLI_FLAGS[key], str(value)]

@@ -46,3 +46,10 @@ def test_script_keywords_become_choices_and_an_unknown_one_is_named():
     assert (c.n, c.padding_px, c.quality) == (3, 16, "low")
     with pytest.raises(TypeError, match="colour"):
         Choices.from_keywords(colour="red")
+
+
+def test_the_ai_marking_follows_the_choice_over_the_saved_setting():
+    assert job_options(Settings()).mark_provenance is True
+    off = Settings(mark_provenance=False)
+    assert job_options(off).mark_provenance is False
+    assert job_options(off, Choices(mark_provenance=True)).mark_provenance is True

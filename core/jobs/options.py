@@ -47,6 +47,8 @@ class JobOptions:
     context: ContextOptions = field(default_factory=ContextOptions)
     spend_cap_job_usd: float | None = None
     spend_cap_day_usd: float | None = None
+    # Outputs and host documents say "made or changed by AI" (XMP, GIMP's metadata)
+    mark_provenance: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Choices:
     grow_px: int | None = None
     spend_cap_job_usd: float | None = None
     spend_cap_day_usd: float | None = None
+    mark_provenance: bool | None = None
 
     @classmethod
     def from_keywords(cls, **keywords: Any) -> Choices:
@@ -129,6 +132,7 @@ def job_options(settings: Any, choices: Choices | None = None) -> JobOptions:
         context=context,
         spend_cap_job_usd=tighter(c.spend_cap_job_usd, settings.spend_cap_job_usd),
         spend_cap_day_usd=tighter(c.spend_cap_day_usd, settings.spend_cap_day_usd),
+        mark_provenance=bool(pick(c.mark_provenance, settings.mark_provenance)),
     )
 
 

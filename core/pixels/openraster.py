@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .geometry import Extent, Point
 from .imaging import Image, composite_over
+from .provenance import png_with_xmp
 
 MIMETYPE = b"image/openraster"
 THUMBNAIL_MAX = 256
@@ -26,11 +27,13 @@ OraLayer = tuple[str, Image, Point, bool]
 
 
 def write_ora(
-    path: str | os.PathLike[str], width: int, height: int, layers: list[OraLayer]
+    path: str | os.PathLike[str], width: int, height: int, layers: list[OraLayer],
+    xmp: bytes | None = None,
 ) -> None:
     """Write `layers` (bottom first: the original, then the results) as an .ora
     of `width` x `height`. Written to a temporary file and renamed, so a crash
-    never leaves half a file under `path`."""
+    never leaves half a file under `path`. `xmp` goes into the merged image, the
+    one viewers and stock sites read."""
     if width <= 0 or height <= 0:
         raise ValueError(f"canvas must not be empty, got {width}x{height}")
     merged = merge_visible(width, height, layers)
@@ -47,7 +50,8 @@ def write_ora(
             for index, (_, image, _, _) in enumerate(layers):
                 # PNG is already compressed: deflating it again costs time for nothing.
                 ora.writestr(_info(_layer_src(index)), image.to_png(compress_level=3))
-            ora.writestr(_info("mergedimage.png"), merged.to_png(compress_level=3))
+            flat = merged.to_png(compress_level=3)
+            ora.writestr(_info("mergedimage.png"), png_with_xmp(flat, xmp) if xmp else flat)
             ora.writestr(_info("Thumbnails/thumbnail.png"), _thumbnail(merged).to_png())
         os.replace(tmp, target)
     except BaseException:

@@ -9,6 +9,7 @@ are shared by the Krita and GIMP plug-ins through one folder
 
     root/2026-11-23/204512123456-1a2b3c4d.png         the image as returned
     root/2026-11-23/204512123456-1a2b3c4d.mask.png    optional attachments
+    root/2026-11-23/204512123456-1a2b3c4d.answer.png  the API's answer, byte for byte
     root/2026-11-23/204512123456-1a2b3c4d.json        the sidecar, written last
 
 The entry id is "20261123-204512123456-1a2b3c4d": the date folder and the file
@@ -120,7 +121,8 @@ class History:
         meta: ResultMeta,
         attachments: Mapping[str, bytes] | None = None,
     ) -> HistoryEntry:
-        """Write the image, then any PNG `attachments` (e.g. {"mask": ...}), then the sidecar.
+        """Write the image, then any `attachments` (e.g. {"mask": ...}; PNG, WebP or JPEG
+        bytes, named by their content), then the sidecar.
 
         Returns only once everything is on disk. If a write fails, the files
         already written for this entry are removed and the entry is written
@@ -287,6 +289,15 @@ def _discard_if_empty(fallback: Path) -> None:
             _fallback_root = None
 
 
+def _ext_of(data: bytes) -> str:
+    """An attachment's extension from its bytes: the API's answer may be WebP or JPEG."""
+    if data.startswith(b"\xff\xd8"):
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return "png"
+
+
 def _write_entry(
     root: Path,
     moment: datetime,
@@ -304,7 +315,8 @@ def _write_entry(
     paths.ensure_private_dir(root)
     paths.ensure_private_dir(folder)
     image_path = folder / f"{stem}.{ext}"
-    attached = {name: folder / f"{stem}.{name}.png" for name in attachments}
+    attached = {name: folder / f"{stem}.{name}.{_ext_of(data)}"
+                for name, data in attachments.items()}
     sidecar_path = folder / f"{stem}.json"
     stored = meta.to_dict()
     sidecar = {

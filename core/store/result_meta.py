@@ -71,6 +71,10 @@ class ResultMeta:
     region: tuple[int, int, int, int] | None = None
     candidate: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
+    # provenance (issue 21): the IPTC digital source type of the result, and whether
+    # the answer kept beside it (attachment "answer") carried a C2PA manifest
+    digital_source_type: str | None = None
+    content_credentials: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values with every string redacted and credential entries dropped."""
@@ -92,7 +96,8 @@ class ResultMeta:
 
 
 _BAD = object()
-_OPTIONAL_STR = ("revised_prompt", "request_id", "quality", "background", "usage_rejected")
+_OPTIONAL_STR = ("revised_prompt", "request_id", "quality", "background", "usage_rejected",
+                 "digital_source_type")
 _OPTIONAL_FLOAT = ("estimated_cost", "actual_cost")
 
 
@@ -114,6 +119,8 @@ def _read_field(name: str, value: Any) -> Any:
         ok = isinstance(value, (list, tuple)) and len(value) == 4
         ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
         return tuple(value) if ok else _BAD
+    if name == "content_credentials":
+        return value if value is None or isinstance(value, bool) else _BAD
     if name == "candidate":
         return value if isinstance(value, int) and not isinstance(value, bool) else _BAD
     return value if isinstance(value, str) else _BAD

@@ -65,6 +65,8 @@ class Settings:
     read_timeout: float = 600.0
     attempt_deadline: float = 600.0  # one attempt, first byte sent to last byte read
     job_deadline: float = 1200.0  # a whole job, its retries and the waits between them
+    # XMP "made or changed by AI" on CLI outputs and GIMP's image metadata (issue 21)
+    mark_provenance: bool = True
     max_retries: int = 2
     spend_cap_job_usd: float | None = None
     spend_cap_day_usd: float | None = None

@@ -1,6 +1,7 @@
 """GIMP generate, checked from outside: new layers named after the prompt sit over the
 selection's box (or the whole canvas), the first visible, the rest hidden, and the
-exported image shows the result inside the box and the white background outside."""
+exported image shows the result inside the box and the white background outside, and
+carries the XMP that says an AI model made it (issue 21)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,15 @@ def check(result) -> None:
     outside[16:80, 20:116] = False
     assert (png[outside] == 255).all(), "pixels outside the selection's box changed"
     assert (png[~outside] != 255).any(), "nothing was painted inside the box"
+    # provenance (issue 21): GIMP's own export wrote the XMP our procedure put on the image
+    from core.pixels.provenance import IPTC_SOURCE, read_xmp
+
+    assert result.facts["xmp_export"], "GIMP's PNG export with include-xmp failed"
+    xmp = read_xmp((result.out / "generate-xmp.png").read_bytes())
+    assert xmp is not None, "GIMP's PNG export carries no XMP"
+    assert (IPTC_SOURCE + "trainedAlgorithmicMedia").encode() in xmp, xmp[-1200:]
+    # (GIMP writes its own xmp:CreatorTool over ours; our namespace keeps model and id)
+    assert b"HistoryId" in xmp and b"gpt-image" in xmp, xmp[-1200:]
 
     canvas = result.facts["canvas"]
     assert canvas["call"]["success"], f"generate over the canvas failed: {canvas['call']}"

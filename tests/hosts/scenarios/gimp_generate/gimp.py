@@ -47,6 +47,15 @@ def run(out):
         Gio.File.new_for_path(os.path.join(out, "generate.png")),
         None,
     )
+    # the same image through GIMP's PNG export with its "include XMP" option on, as a
+    # user's export dialog offers it: the XMP our procedure put on the image is written
+    export = Gimp.get_pdb().lookup_procedure("file-png-export")
+    config = export.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("image", image)
+    config.set_property("file", Gio.File.new_for_path(os.path.join(out, "generate-xmp.png")))
+    config.set_property("include-xmp", True)
+    facts["xmp_export"] = export.run(config).index(0) == Gimp.PDBStatusType.SUCCESS
     image.delete()
 
     image, background = make_image()

@@ -42,6 +42,9 @@ def check(result):
         key = f"{kind}_explicit"
         case = _case(facts, key)
         _above_low(key, case)
+        source = "trainedAlgorithmicMedia" if kind == "generate" else "compositeWith"
+        assert "digitalsourcetype/" + source in case["annotation"], (
+            f"{key}: the document's provenance annotation: {case['annotation'][:300]!r}")
         if kind == "edit":
             _uploaded_low(key, case, palette)
         key = f"{kind}_active"

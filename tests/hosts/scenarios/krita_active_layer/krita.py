@@ -121,6 +121,8 @@ def case(kind, palette, grid, explicit):
         "place": place(doc, new[0].name()) if new else None,
         "tree": tree(doc),
         "upload_cells": files[0]["cells"] if files else None,
+        # provenance (issue 21): the XMP packet kept as a document annotation
+        "annotation": bytes(doc.annotation("openai-images-provenance")).decode("utf-8", "replace"),
     }
     doc.setModified(False)
     doc.close()
