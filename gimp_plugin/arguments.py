@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .core.models.catalogue import DEFAULT_MODEL, get_model
+from .core.models.catalogue import DEFAULT_MODEL, MAX_CANDIDATES, get_model
 from .core.models.lifecycle import lifecycle, live_models
 
 PROCEDURE_PREFIX = "plug-in-openai-images-"
@@ -108,8 +108,9 @@ COMPLEXITY = Argument(
     "Planning effort, apart from quality (some models only); Model default sends none",
     DEFAULT_COMPLEXITY,
 )
-COUNT = Argument(
-    "count", "int", "Ca_ndidates", "How many results; each becomes a layer", 1, (), 1, 10
+COUNT = Argument(  # the core's bound (core.jobs.recipes), also for a model that takes fewer
+    "count", "int", "Ca_ndidates", "How many results; each becomes a layer", 1, (), 1,
+    MAX_CANDIDATES,
 )
 BACKGROUND = Argument(
     "background",

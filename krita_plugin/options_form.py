@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import model_choices as choices
-from .core.models.catalogue import DEFAULT_MODEL, get_model
+from .core.models.catalogue import DEFAULT_MODEL, get_model, max_candidates
 from .qt import Qt, QtCore, QtWidgets, qenum
 
 AUTO = "auto"
@@ -134,7 +134,7 @@ class OptionsForm(QtWidgets.QWidget):
                 combo.addItem(label, data)
             combo.setCurrentIndex(choices.keep_choice(items, current))
         self.complexity.setEnabled(bool(spec.complexity))
-        self.count.setMaximum(max(1, 10 if spec.streaming or spec.n_max > 1 else spec.n_max))
+        self.count.setMaximum(max_candidates(spec))  # the core's bound for every entry point
         self.background.setEnabled(spec.background)
         self.fidelity.setEnabled(bool(spec.input_fidelity))
         self.stream.setEnabled(spec.streaming)

@@ -9,23 +9,24 @@ import os
 import pytest
 
 from core.cli import Exit
-from core.cli.confirm import DeclinedError, check_count, confirm, max_candidates, threshold
+from core.cli.confirm import DeclinedError, check_count, confirm, threshold
 from core.cli.failures import Where, classify, log_unexpected
 from core.cli.inputs import read_prompt
 from core.cli.outputs import plan_outputs
 from core.errors import APIConnectionError, ValidationError
 from core.jobs.cost import CostEstimate
-from core.models.catalogue import get_model
+from core.models.catalogue import get_model, max_candidates
 from tests.conftest import TEST_KEY
 
 
 def test_the_count_bound_is_the_plugins():
-    # dall-e-3 takes one image per request and cannot stream: no split, so 1
-    assert max_candidates(get_model("dall-e-3")) == 1
+    # dall-e-3 takes one image per request: the runner sends parallel requests, so 10
+    # (tests/test_jobs.py::test_models_limited_to_one_image_get_parallel_requests)
+    assert max_candidates(get_model("dall-e-3")) == 10
     assert max_candidates(get_model("gpt-image-2")) == 10
-    with pytest.raises(ValidationError, match="dall-e-3 takes 1..1 candidates"):
-        check_count(2, get_model("dall-e-3"))
-    check_count(10, get_model("gpt-image-2"))
+    with pytest.raises(ValidationError, match="gpt-image-2 takes 1..10 candidates"):
+        check_count(11, get_model("gpt-image-2"))
+    check_count(10, get_model("dall-e-3"))
 
 
 class FakeTerminal(io.StringIO):
@@ -58,6 +59,10 @@ def test_the_threshold_flag_then_the_environment_then_a_dollar():
     assert threshold(0.2, {"OPENAI_IMAGES_CONFIRM_USD": "5"}) == 0.2
     assert threshold(None, {"OPENAI_IMAGES_CONFIRM_USD": "5"}) == 5.0
     assert threshold(None, {}) == 1.0
+    # the saved setting (confirm_above_usd) comes after the flag and the environment
+    assert threshold(None, {}, saved=3.0) == 3.0
+    assert threshold(None, {"OPENAI_IMAGES_CONFIRM_USD": "5"}, saved=3.0) == 5.0
+    assert threshold(0.2, {}, saved=3.0) == 0.2
     for bad in ("five", "-1", "nan"):
         with pytest.raises(ValidationError):
             threshold(None, {"OPENAI_IMAGES_CONFIRM_USD": bad})

@@ -212,3 +212,14 @@ def test_make_runner_without_a_key_says_how_to_get_one(user_dirs, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="api-keys"):
         make_runner()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_more_candidates_than_any_panel_offers_is_refused_before_sending(runner, standin, stream):
+    """n=11 (a script, a GIMP call, the CLI): streaming split it into 11 paid requests
+    with no bound in the core; now every entry point meets the same 1..10."""
+    options = JobOptions(model="gpt-image-2", n=11, stream=stream, size="1024x1024")
+    job = runner.submit_generate("a lake", Bounds(0, 0, 1024, 1024), options)
+    finish(job)
+    assert job.state == "failed" and "1 to 10 candidates" in str(job.error)
+    assert [r for r in standin.requests if r.endpoint == "generations"] == []

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import CancelledError, ImagesError, ValidationError
 from ..jobs.job_handle import Job
 from ..jobs.options import Choices, JobOptions, job_options
-from ..jobs.recipes import Recipe, streams
+from ..jobs.recipes import spans
 from ..models.catalogue import get_model, parse_size
 from ..pixels.geometry import Extent
 from ..pixels.imaging import Image
@@ -99,11 +99,14 @@ def _job_command(args: argparse.Namespace, where: Where) -> Exit:
     display = Display(
         sys.stderr, choose_mode(sys.stderr, args.quiet or (args.json and not args.verbose)),
         verbose=args.verbose, colour=use_colour(sys.stderr), count=options.n,
-        spans=_spans(recipe),
+        spans=spans(recipe),
     )
     estimate = runner.quote(recipe)  # plans the job: an empty selection stops here, unsent
     display.announce(estimate)
-    confirm(estimate, threshold(args.confirm_above), args.yes)
+    from ..store.settings import Settings
+
+    saved = Settings.load().confirm_above_usd
+    confirm(estimate, threshold(args.confirm_above, saved=saved), args.yes)
     job = runner.submit(recipe)
     _follow(job, display)
     return _deliver(args, plan, base, job, display)
@@ -151,15 +154,6 @@ def _follow(job: Job, display: Display) -> None:
         note = f"; already in the history: {', '.join(kept)}" if kept else ""
         raise CancelledError(f"cancelled{note}") from None
     display.close(job)
-
-
-def _spans(recipe: Recipe) -> dict[int, int]:
-    """Which candidates each request carries: recipes.split's rule (one request with n
-    where the model takes n and nothing streams, else one request per image)."""
-    n = recipe.options.n
-    if n <= recipe.spec.n_max and not (streams(recipe) and n > 1):
-        return {0: n}
-    return dict.fromkeys(range(n), 1)
 
 
 def _options(args: argparse.Namespace) -> JobOptions:

@@ -16,9 +16,8 @@ from typing import TextIO
 
 from ..errors import ValidationError
 from ..jobs.cost import CostEstimate
-from ..models.catalogue import ModelSpec
+from ..models.catalogue import ModelSpec, max_candidates
 
-MAX_CANDIDATES = 10
 CONFIRM_ENV = "OPENAI_IMAGES_CONFIRM_USD"
 DEFAULT_CONFIRM_USD = 1.0
 
@@ -27,25 +26,21 @@ class DeclinedError(Exception):
     """The job was not confirmed (answered no, or there was no terminal to ask)."""
 
 
-def max_candidates(spec: ModelSpec) -> int:
-    """As krita_plugin/options_form.py: the runner splits n over parallel requests of
-    one image when the model streams or takes several per request."""
-    return max(1, MAX_CANDIDATES if spec.streaming or spec.n_max > 1 else spec.n_max)
-
-
 def check_count(n: int, spec: ModelSpec) -> None:
     limit = max_candidates(spec)
     if not 1 <= n <= limit:
         raise ValidationError("-n", f"{spec.id} takes 1..{limit} candidates per job, not {n}")
 
 
-def threshold(flag: float | None, environ: dict[str, str] | None = None) -> float:
-    """The flag, else the environment, else $1."""
+def threshold(
+    flag: float | None, environ: dict[str, str] | None = None, saved: float | None = None
+) -> float:
+    """The flag, else the environment, else the saved setting, else $1."""
     if flag is not None:
         return flag
     text = (os.environ if environ is None else environ).get(CONFIRM_ENV, "").strip()
     if not text:
-        return DEFAULT_CONFIRM_USD
+        return DEFAULT_CONFIRM_USD if saved is None else saved
     try:
         value = float(text)
     except ValueError:

@@ -12,10 +12,10 @@ import argparse
 from pathlib import Path
 
 from .. import __version__
-from ..models.catalogue import DEFAULT_MODEL, known_models
+from ..models.catalogue import DEFAULT_MODEL, MAX_CANDIDATES, known_models
 from ..models.lifecycle import lifecycle
 from . import Exit
-from .confirm import CONFIRM_ENV, DEFAULT_CONFIRM_USD, MAX_CANDIDATES
+from .confirm import CONFIRM_ENV, DEFAULT_CONFIRM_USD
 
 EXIT_CODES = f"""exit codes:
   {Exit.OK:<3}  done
@@ -218,8 +218,8 @@ def _job_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--confirm-above", type=_usd, metavar="USD",
-        help=f"ask before a job estimated above this (default {CONFIRM_ENV} "
-        f"or {DEFAULT_CONFIRM_USD:g})",
+        help=f"ask before a job estimated above this (default {CONFIRM_ENV}, the saved "
+        f"confirm_above_usd, or {DEFAULT_CONFIRM_USD:g})",
     )
     p.add_argument(
         "--json", action="store_true",

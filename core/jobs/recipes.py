@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..api.requests import EditRequest, GenerateRequest, UploadFile, VariationRequest
-from ..models.catalogue import ModelSpec, get_model
+from ..errors import ValidationError
+from ..models.catalogue import ModelSpec, get_model, max_candidates
 from ..pixels.geometry import Bounds, Extent
 from ..pixels.imaging import Image, UploadImage, encode_upload
 from ..pixels.planning import (
@@ -167,14 +168,23 @@ def variation_recipe(
                   request, to_patch, "vary")
 
 
-def split(recipe: Recipe, plan: Any) -> list[tuple[int, Any]]:
-    """(first candidate index, request) pairs covering the n candidates: one request
-    with `n` where the model allows it; otherwise (more than its `n_max`, or
-    streaming, whose events carry no image index) one request per image."""
+def spans(recipe: Recipe) -> dict[int, int]:
+    """{first candidate index: images in that request}: one request with n where the
+    model allows it; otherwise (more than its `n_max`, or streaming, whose events
+    carry no image index) one request per image. Refuses n over max_candidates."""
     n, spec = recipe.options.n, recipe.spec
+    if not 1 <= n <= max_candidates(spec):
+        raise ValidationError(
+            "n", f"{spec.id} takes 1 to {max_candidates(spec)} candidates per job, not {n}"
+        )
     if n <= spec.n_max and not (streams(recipe) and n > 1):
-        return [(0, recipe.request(plan, n))]
-    return [(i, recipe.request(plan, 1)) for i in range(n)]
+        return {0: n}
+    return dict.fromkeys(range(n), 1)
+
+
+def split(recipe: Recipe, plan: Any) -> list[tuple[int, Any]]:
+    """(first candidate index, request) pairs covering the n candidates (see spans)."""
+    return [(first, recipe.request(plan, count)) for first, count in spans(recipe).items()]
 
 
 def streams(recipe: Recipe) -> bool:

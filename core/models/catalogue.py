@@ -159,6 +159,18 @@ def _resolve(model_id: str, entry: dict[str, Any], known: bool) -> ModelSpec:
     return ModelSpec(id=model_id, size_rule=size_rule, known=known, extra=merged, **values)
 
 
+MAX_CANDIDATES = 10  # per job, every entry point: a panel shows no more, and each is paid
+
+
+def max_candidates(spec: ModelSpec) -> int:
+    """The most candidates a job of `spec` may ask for, whatever the entry point
+    (jobs.recipes.spans enforces it): the runner sends what a model cannot take in
+    one request as parallel requests of one image, so it is MAX_CANDIDATES for every
+    model today (the Krita panel used to stop a one-image model at 1)."""
+    del spec  # a per-model bound would go here; none is known
+    return MAX_CANDIDATES
+
+
 @cache
 def get_model(model_id: str) -> ModelSpec:
     """The spec of `model_id`; an unknown id gets the conservative GPT-image entry."""

@@ -67,6 +67,8 @@ class Settings:
     job_deadline: float = 1200.0  # a whole job, its retries and the waits between them
     # XMP "made or changed by AI" on CLI outputs and GIMP's image metadata (issue 21)
     mark_provenance: bool = True
+    # the CLI asks before a job estimated above this (USD); a flag or the environment wins
+    confirm_above_usd: float = 1.0
     max_retries: int = 2
     spend_cap_job_usd: float | None = None
     spend_cap_day_usd: float | None = None
@@ -310,6 +312,7 @@ _RULES: dict[str, Callable[[Settings], str | None]] = {
     "attempt_deadline": _range("attempt_deadline", 30, 7200, " seconds"),
     "job_deadline": _range("job_deadline", 30, 14400, " seconds"),
     "max_retries": _range("max_retries", 0, 10),
+    "confirm_above_usd": _range("confirm_above_usd", 0, 1_000_000, " USD"),
     "spend_cap_job_usd": _cap("spend_cap_job_usd"),
     "spend_cap_day_usd": _cap("spend_cap_day_usd"),
     "model": lambda s: (
