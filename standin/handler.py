@@ -199,6 +199,7 @@ class Handler(Intake, Wire, BaseHTTPRequestHandler):
         plan = plan or faults.Plan("none")
         self._pause(plan.delay)
         holes = plan.holes or self.standin.forced_holes
+        job = self.standin.repeated(job)
         # Called without the argument when there are no holes to force, so a
         # one-argument stand-in for render_job (bench/quick_standin.py) still fits.
         if self.standin.picture == "blocks":

@@ -121,6 +121,8 @@ def seed_for(job: Job, index: int) -> int:
         # "auto" and "opaque" edits differ (holes), so they must not share a seed:
         # bench/quick_standin.py memoises pictures by seed. Generations keep theirs.
         inputs.append(job.background_asked)
+    if job.repeat:
+        inputs.append(f"repeat {job.repeat}")
     return render.seed_of(
         job.endpoint, job.model, job.prompt, job.size, job.background, index, *inputs
     )

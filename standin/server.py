@@ -24,6 +24,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -32,6 +33,8 @@ from . import faults, rules
 from .handler import Handler
 from .lifecycle import Lifecycle, parse_date
 from .record import RequestRecord
+from .results import seed_for
+from .validate import Job
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MIB = 1024 * 1024
@@ -89,6 +92,7 @@ class StandinServer:
         self.lifecycle.pinned_today = parse_date(today)
         self.forced_holes = float(forced_holes)
         self.picture: str | None = None  # "blocks": every result is blocks.picture (issue 15)
+        self._answered: dict[int, int] = {}  # seed of a request -> times answered
         self.verbose = verbose
         self.max_body_bytes = max_body_bytes
         self.url_ttl = url_ttl
@@ -153,6 +157,16 @@ class StandinServer:
     @property
     def base_url(self) -> str:
         return self.root_url + "/v1"
+
+    def repeated(self, job: Job) -> Job:
+        """`job` with the number of identical requests answered before it: two
+        candidates sent as two identical requests (streaming n=2) must not come back
+        byte-identical, as they do not from the real model."""
+        key = seed_for(job, 0)
+        with self._lock:
+            count = self._answered.get(key, 0)
+            self._answered[key] = count + 1
+        return replace(job, repeat=count) if count else job
 
     # ------------------------------------------------------------ request log
 

@@ -106,6 +106,9 @@ class Job:
     input_fidelity: str | None = None
     safety_identifier: str | None = None
     model_defaulted: bool = False
+    # how many identical requests this server answered before: the real model renders
+    # anew each time, so a repeat gets other pictures (a fresh server repeats itself)
+    repeat: int = 0
 
     @property
     def model(self) -> str:
