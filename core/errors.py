@@ -6,7 +6,8 @@ its own plain message and the facts (status, code, request id) an adapter needs
 to phrase one.
 
     ImagesError
-    ├── ConfigurationError          no key, bad base URL, plain http to a remote host, bad CA file
+    ├── ConfigurationError          bad base URL, plain http to a remote host, bad CA file
+    │   └── MissingKeyError         no API key anywhere: each entry point says where to put one
     ├── ValidationError             a request the model cannot take (field, rule); nothing was sent
     ├── CancelledError              the caller's CancelToken fired
     └── APIError                    (message, request_id)
@@ -51,6 +52,10 @@ class ImagesError(Exception):
 
 class ConfigurationError(ImagesError):
     """The client cannot be set up as configured; fix the settings, not the request."""
+
+
+class MissingKeyError(ConfigurationError):
+    """No API key in the environment, the keychain or the key file."""
 
 
 class ValidationError(ImagesError):

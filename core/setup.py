@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .api.client import ClientConfig, ImagesClient
-from .errors import ConfigurationError
+from .errors import MissingKeyError
 from .jobs.cost import SpendTracker
 from .jobs.runner import JobRunner
 from .models.lifecycle import AccountLifecycle
@@ -86,14 +86,14 @@ def client_config(
 def make_runner(
     settings: Settings | None = None, base_url: str | None = None, need_key: bool = True
 ) -> JobRunner:
-    """A runner ready to submit jobs; raises ConfigurationError (with how to get a key)."""
+    """A runner ready to submit jobs; raises MissingKeyError (with how to get a key)."""
     settings = settings or load_settings()
     account = "azure" if settings.is_azure else "openai"
     # the environment's key first, as the SDK does, then the keychain or key file
     key, _source = KeyStore(account=account, store=settings.key_store).get()
     key = key or os.environ.get("OPENAI_API_KEY", "")
     if not key and need_key:
-        raise ConfigurationError(NO_KEY_HELP)
+        raise MissingKeyError(NO_KEY_HELP)
     if key:
         register_secret(key)  # the logging filter masks it from now on
     config = client_config(settings, key or "dry-run", base_url)

@@ -33,3 +33,19 @@ def test_an_azure_endpoint_in_the_environment_outranks_a_saved_server():
     env = {"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com"}
     config = client_config(SAVED, "sk-test", environ=env)
     assert config.base_url == "https://res.openai.azure.com/openai/v1"
+
+
+def test_no_key_anywhere_is_its_own_error(user_dirs, monkeypatch):
+    """Every entry point tells the artist where to put a key: the CLI used to find out
+    by the message's wording; now by the error's type."""
+    import pytest
+
+    from core.errors import ConfigurationError, MissingKeyError
+    from core.setup import make_runner
+    from core.store.secrets import KeyStore
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setattr(KeyStore, "get", lambda self: ("", None))
+    with pytest.raises(MissingKeyError) as caught:
+        make_runner(Settings())
+    assert isinstance(caught.value, ConfigurationError) and "API key" in str(caught.value)

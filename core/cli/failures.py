@@ -19,6 +19,7 @@ from ..errors import (
     CancelledError,
     ConfigurationError,
     ImagesError,
+    MissingKeyError,
     NothingToEditError,
     ValidationError,
 )
@@ -61,9 +62,9 @@ def classify(exc: BaseException, where: Where) -> tuple[Exit, str]:
         return Exit.USAGE, f"nothing to edit: {exc}"
     if isinstance(exc, ValidationError):
         return Exit.USAGE, f"invalid request: {exc}"
+    if isinstance(exc, MissingKeyError):  # the plug-ins' words name their settings window
+        return Exit.USAGE, NO_KEY_CLI
     if isinstance(exc, ConfigurationError):
-        if "No OpenAI API key" in str(exc):
-            return Exit.USAGE, NO_KEY_CLI
         return Exit.USAGE, str(exc)
     if isinstance(exc, OutputError):
         return Exit.USAGE, str(exc)
