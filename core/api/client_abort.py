@@ -159,8 +159,8 @@ def send_cancellable(
 class Attempt(CancelToken):
     """The token of one attempt: fired by the caller's token, or by a timer after
     `seconds`. Its `abort` shuts the attempt's sockets either way, so a read blocked
-    on a trickling server wakes at the deadline. Use as a context manager; the
-    timer runs until `close()` (an event stream is read after `send` returns)."""
+    on a trickling server wakes at the deadline. The timer runs until `close()`
+    (an event stream is read after `send` returns); closing twice is harmless."""
 
     def __init__(self, parent: CancelToken | None, seconds: float, what: str, limit: str):
         super().__init__()
@@ -192,9 +192,3 @@ class Attempt(CancelToken):
         self._timer.cancel()
         self._unlink()
         self.abort.__exit__()
-
-    def __enter__(self) -> Attempt:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -172,24 +172,22 @@ class RetryingSender:
             failure: APIError
             left = ends - time.monotonic()
             if left <= self._deadlines.attempt:
-                token = Attempt(cancel, left, what, "the limit for the request, with retries")
+                seconds, limit_name = left, "the limit for the request, with retries"
             else:
-                token = Attempt(cancel, self._deadlines.attempt, what, "the limit for one attempt")
+                seconds, limit_name = self._deadlines.attempt, "the limit for one attempt"
+            token = Attempt(cancel, seconds, what, limit_name)
+            streaming = False  # a 2xx event stream is read after we return, under `token`
             try:
                 response, body = self._attempt(build(token.abort.extensions()), token, limit, what)
-            except APIConnectionError as err:
-                token.close()
-                failure = err
-            except BaseException:
-                token.close()
-                raise
-            else:
                 if response.is_success:
-                    if body is not None:
-                        token.close()
+                    streaming = body is None
                     return Sent(response, body, token)
-                token.close()
                 failure = error_from_response(response.status_code, response.headers, body or b"")
+            except APIConnectionError as err:
+                failure = err
+            finally:
+                if not streaming:
+                    token.close()
             if not self._retryable(failure, attempt):
                 raise failure
             delay = retry_delay(

@@ -14,6 +14,8 @@ rest of the core.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from PIL import Image as PILImage
@@ -30,31 +32,15 @@ class ImageDecodeError(ValueError):
     """Bytes that are not a PNG/WebP/JPEG/GIF image, are damaged, or are too large."""
 
 
-def decode_rgba(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """PNG, WebP, JPEG or GIF (first frame) bytes as RGBA.
-
-    The size is read from the header and checked against `max_pixels` before
-    any pixel is decoded, so a decompression bomb costs nothing. Pillow's own
-    global bomb limit is left alone: hosts share the interpreter with other
-    plug-ins.
-    """
-    if not data:
-        raise ImageDecodeError("no image data (0 bytes)")
+@contextmanager
+def _reading(data: bytes) -> Iterator[None]:
+    """Pillow's ways of refusing `data`, each as one ImageDecodeError: for the header
+    read of `image_size` and the full decode of `decode_rgba` alike."""
     try:
-        with PILImage.open(io.BytesIO(data), formats=DECODE_FORMATS) as img:
-            width, height = img.size
-            if width * height > max_pixels:
-                raise ImageDecodeError(
-                    f"image of {width}x{height} pixels is larger than the limit of "
-                    f"{max_pixels} pixels"
-                )
-            img.load()
-            if img.getexif().get(0x0112, 1) != 1:  # EXIF orientation of camera JPEGs
-                img = ImageOps.exif_transpose(img)
-            return rgba_from_pil(img)
+        yield
     except ImageDecodeError:
         raise
-    except PILImage.DecompressionBombError as exc:
+    except PILImage.DecompressionBombError as exc:  # Pillow's own guard, at open time
         raise ImageDecodeError(f"image is too large to decode safely: {exc}") from exc
     except PILImage.UnidentifiedImageError as exc:
         head = data[:16]
@@ -65,17 +51,33 @@ def decode_rgba(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray
         raise ImageDecodeError(f"damaged or truncated image: {exc}") from exc
 
 
+def decode_rgba(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """PNG, WebP, JPEG or GIF (first frame) bytes as RGBA.
+
+    The size is read from the header and checked against `max_pixels` before
+    any pixel is decoded, so a decompression bomb costs nothing. Pillow's own
+    global bomb limit is left alone: hosts share the interpreter with other
+    plug-ins.
+    """
+    if not data:
+        raise ImageDecodeError("no image data (0 bytes)")
+    with _reading(data), PILImage.open(io.BytesIO(data), formats=DECODE_FORMATS) as img:
+        width, height = img.size
+        if width * height > max_pixels:
+            raise ImageDecodeError(
+                f"image of {width}x{height} pixels is larger than the limit of "
+                f"{max_pixels} pixels"
+            )
+        img.load()
+        if img.getexif().get(0x0112, 1) != 1:  # EXIF orientation of camera JPEGs
+            img = ImageOps.exif_transpose(img)
+        return rgba_from_pil(img)
+
+
 def image_size(data: bytes) -> tuple[int, int]:
     """(width, height) from the file's header, no pixel decoded."""
-    try:
-        with PILImage.open(io.BytesIO(data), formats=DECODE_FORMATS) as img:
-            return img.size
-    except PILImage.DecompressionBombError as exc:  # Pillow's own guard, at open time
-        raise ImageDecodeError(f"image is too large to decode safely: {exc}") from exc
-    except PILImage.UnidentifiedImageError as exc:
-        raise ImageDecodeError(f"not a PNG, WebP, JPEG or GIF image ({len(data)} bytes)") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
-        raise ImageDecodeError(f"damaged or truncated image: {exc}") from exc
+    with _reading(data), PILImage.open(io.BytesIO(data), formats=DECODE_FORMATS) as img:
+        return img.size
 
 
 def rgba_from_pil(img: PILImage.Image) -> np.ndarray:
