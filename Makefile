@@ -66,9 +66,10 @@ soak: $(STAMP)
 dist: $(STAMP)
 	$(PY) packaging/bundle.py --dist dist --clean
 
-# Only the Linux bundles (what the real-host tests install, as a user would).
+# Only the bundles the real-host tests install, as a user would: the Linux ones, and
+# the Windows GIMP bundle, whose contents run in the real Linux GIMP (the lean engine).
 dist-linux: $(STAMP)
-	$(PY) packaging/bundle.py --dist dist --only linux-x86_64 --clean
+	$(PY) packaging/bundle.py --dist dist --only linux-x86_64 gimp-windows-x64 --clean
 
 # The Linux bundles into this user's Krita (pykrita + kritarc) and every GIMP 3.x profile.
 install: $(STAMP)
@@ -80,6 +81,6 @@ uninstall:
 # The plug-in's own cost beside a naive pipeline (docs/performance.md): prints the
 # table, writes bench/results.json; the host rows use the cached root folders of
 # `make test-hosts` (BENCH_HOSTS picks them) and say "not measured" without them.
-BENCH_HOSTS ?= krita-5.2 gimp-3.0
+BENCH_HOSTS ?= krita-5.2 gimp-3.0 gimp-3.0-windows
 bench: $(STAMP)
 	$(PY) -m bench --hosts "$(BENCH_HOSTS)"

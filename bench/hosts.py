@@ -21,7 +21,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "build" / "bench-hosts"
 SCENARIO = "bench_host"
-DEFAULT_HOSTS = ("krita-5.2", "gimp-3.0")
+DEFAULT_HOSTS = ("krita-5.2", "gimp-3.0", "gimp-3.0-windows")  # the last: P8, lean engine
 
 
 def unready(hosts: tuple[str, ...]) -> dict[str, str]:

@@ -340,6 +340,9 @@ def rows_from(raw: dict[str, Any]) -> list[Row]:
             rows += p5_rows(host, facts)
     rows += p6_rows(p1)
     rows += p7_rows(hosts)
+    from .engines_report import p8_rows  # it imports Row and the formatters from here
+
+    rows += p8_rows(hosts)
     return rows
 
 

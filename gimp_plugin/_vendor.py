@@ -17,8 +17,10 @@ import sys
 
 VENDOR_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor")
 
-# import name -> the name a user finds in the bundle / on PyPI
-REQUIRED = (("numpy", "numpy"), ("PIL", "Pillow"), ("httpx", "httpx"), ("certifi", "certifi"))
+# import name -> the name a user finds in the bundle / on PyPI. numpy and Pillow are
+# not required: where they do not load (GIMP on Windows) the core's lean pixel
+# engine runs instead (core/pixels/engine.py, issue 16).
+REQUIRED = (("httpx", "httpx"), ("certifi", "certifi"))
 
 
 def vendor_paths(vendor_dir: str = VENDOR_DIR) -> list[str]:

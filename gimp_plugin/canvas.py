@@ -24,13 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import gi
-import numpy as np
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
 
-from . import snapshots  # noqa: E402
+from . import pixbuf_codecs, snapshots  # noqa: E402
 from .core.pixels.geometry import Bounds, Point  # noqa: E402
 from .core.pixels.imaging import Image, Mask  # noqa: E402
 from .core.pixels.planning import CanvasSnapshot, LayerPatch  # noqa: E402
@@ -38,6 +37,7 @@ from .core.pixels.provenance import Provenance, xmp_packet  # noqa: E402
 from .messages import UserError  # noqa: E402
 
 log = logging.getLogger("openai_images.gimp")
+ENGINE_LINE = pixbuf_codecs.install()  # before any pixel is read (issue 16)
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _read_rgba(drawable, region: Bounds) -> Image:
     ok, ox, oy = drawable.get_offsets()
     rect = snapshots.layer_read_rect(region, Point(ox, oy))
     data = drawable.get_buffer().get(_rect(rect), 1.0, snapshots.RGBA_FORMAT, Gegl.AbyssPolicy.NONE)
-    return Image(snapshots.rgba_from_bytes(data, region.width, region.height))
+    return Image.from_rgba_bytes(data, region.width, region.height)
 
 
 def _item_path(image, item) -> list[int]:
@@ -139,7 +139,7 @@ class WorkingCopy:
         return Bounds(0, 0, self.window.width, self.window.height)
 
     def _transparent(self) -> Image:
-        return Image(np.zeros((self.window.height, self.window.width, 4), np.uint8))
+        return Image.blank(self.window.extent)
 
     def read_layer(self, item) -> Image:
         """The window's pixels of `item` (one of `items`); outside it, transparent."""
@@ -172,10 +172,12 @@ def read_selection(image) -> Mask | None:
         return None
     buffer = image.get_selection().get_buffer()
     data = buffer.get(_rect(bounds), 1.0, snapshots.COVERAGE_FORMAT, Gegl.AbyssPolicy.NONE)
-    coverage = snapshots.coverage_from_bytes(data, bounds.width, bounds.height)
-    if not coverage.any():
+    expected = bounds.width * bounds.height
+    if len(data) != expected:
+        raise ValueError(f"expected {expected} bytes of coverage, got {len(data)}")
+    if not data.strip(b"\x00"):
         return None
-    return Mask(coverage, bounds)
+    return Mask.from_bytes(data, bounds)
 
 
 def read_snapshot(
@@ -250,8 +252,17 @@ def _write(layer, patch: LayerPatch) -> None:
     bounds = patch.bounds
     buffer = layer.get_buffer()
     # Float, not the u8 we read in: see snapshots.WRITE_FORMAT for the babl bug it avoids.
-    for top, rows, data in snapshots.float_bands(patch.image.pixels):
-        buffer.set(_rect(Bounds(0, top, bounds.width, rows)), snapshots.WRITE_FORMAT, data)
+    # babl turns our u8 into float in a scratch buffer (the same sRGB, so exact: v/255),
+    # which works for both pixel engines and costs no Python loop.
+    Gegl.init(None)  # a plug-in's own Gegl.Buffer needs it (GIMP inits only its buffers)
+    rgba = patch.image.to_rgba_bytes()
+    row = bounds.width * 4
+    for top, rows in snapshots.band_rows(bounds.height):
+        band = Bounds(0, top, bounds.width, rows)
+        scratch = Gegl.Buffer.new(snapshots.RGBA_FORMAT, 0, top, bounds.width, rows)
+        scratch.set(_rect(band), snapshots.RGBA_FORMAT, rgba[top * row : (top + rows) * row])
+        floats = scratch.get(_rect(band), 1.0, snapshots.WRITE_FORMAT, Gegl.AbyssPolicy.NONE)
+        buffer.set(_rect(band), snapshots.WRITE_FORMAT, floats)
     buffer.flush()
     layer.update(0, 0, bounds.width, bounds.height)
 

@@ -108,9 +108,9 @@ def confirm_run(procedure, config, image) -> bool:
 
 
 def _pixbuf(patch) -> GdkPixbuf.Pixbuf:
-    pixels = patch.image.pixels
-    height, width = pixels.shape[:2]
-    data = GLib.Bytes.new(pixels.tobytes())
+    # bytes, not .pixels: the lean pixel engine (GIMP on Windows) has no numpy
+    width, height = patch.image.width, patch.image.height
+    data = GLib.Bytes.new(patch.image.to_rgba_bytes())
     pixbuf = GdkPixbuf.Pixbuf.new_from_bytes(
         data, GdkPixbuf.Colorspace.RGB, True, 8, width, height, width * 4
     )

@@ -1,18 +1,16 @@
-"""Pure helpers between GIMP's Gegl bytes and the core's values: regions, masks, pixel arrays.
+"""Pure helpers between GIMP's Gegl bytes and the core's values: formats, regions, bands.
 
 `canvas.py` does the GIMP calls (duplicate, convert, Gegl get/set) and hands the
 bytes here. Bytes come in the explicit formats `canvas.py` asks Gegl for:
 "R'G'B'A u8" (4 bytes per pixel, R,G,B,A, straight alpha, sRGB) and "Y u8"
 for the selection (1 byte of coverage per pixel). Coordinates are canvas
-coordinates unless a name says otherwise. No `gi` here, so the unit tests run
-without GIMP.
+coordinates unless a name says otherwise. No `gi` and no numpy here (the lean
+pixel engine runs without it, issue 16), so the unit tests run without GIMP.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import numpy as np
 
 from .core.jobs.canvas_port import stack_order
 from .core.pixels.geometry import Bounds, Point
@@ -27,30 +25,12 @@ WRITE_BAND_ROWS = 256  # rows converted to float at a time: 16 MB for a 4096-wid
 COVERAGE_FORMAT = "Y u8"  # selection coverage is linear: 128 means half selected
 
 
-def rgba_from_bytes(data: bytes, width: int, height: int) -> np.ndarray:
-    """Gegl "R'G'B'A u8" bytes -> an H x W x 4 uint8 array (a copy, writable)."""
-    expected = width * height * 4
-    if len(data) != expected:
-        raise ValueError(f"expected {expected} bytes of RGBA, got {len(data)}")
-    return np.frombuffer(data, np.uint8).reshape(height, width, 4).copy()
-
-
-def coverage_from_bytes(data: bytes, width: int, height: int) -> np.ndarray:
-    """Gegl "Y u8" bytes of the selection -> an H x W uint8 coverage array."""
-    if len(data) != width * height:
-        raise ValueError(f"expected {width * height} bytes of coverage, got {len(data)}")
-    return np.frombuffer(data, np.uint8).reshape(height, width).copy()
-
-
-def float_bands(pixels: np.ndarray, rows: int = WRITE_BAND_ROWS):
-    """(first row, row count, bytes for Gegl's "R'G'B'A float") per band of `pixels`,
-    so a large patch never needs four times its bytes at once."""
-    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != np.uint8:
-        raise ValueError(f"expected H x W x 4 uint8 pixels, got {pixels.shape} {pixels.dtype}")
-    for top in range(0, pixels.shape[0], rows):
-        band = pixels[top : top + rows].astype(np.float32)
-        band /= 255.0
-        yield top, band.shape[0], band.tobytes()
+def band_rows(height: int, rows: int = WRITE_BAND_ROWS):
+    """(first row, row count) per band of a patch `height` rows tall: results are
+    converted to float a band at a time, so a large patch never needs four times
+    its bytes at once."""
+    for top in range(0, height, rows):
+        yield top, min(rows, height - top)
 
 
 def canvas_bounds(width: int, height: int) -> Bounds:

@@ -1,11 +1,13 @@
 """A small C2PA-like marker in the stand-in's images, as OpenAI's carry Content Credentials.
 
 Not a real manifest (no claim, no signature): a JUMBF-shaped box labelled "c2pa"
-where the C2PA specification puts the manifest store, a PNG `caBX` chunk or a JPEG
-APP11 segment, so that tests can prove the plug-in keeps the answer's bytes
-unchanged and notices the marker. WebP answers are left unmarked: a chunk added
-to a simple WebP file is not one its readers must accept. Imports the standard
-library only.
+where the C2PA specification puts the manifest store, a PNG `caBX` chunk, a JPEG
+APP11 segment or a WebP `C2PA` chunk, so that tests can prove the plug-in keeps
+the answer's bytes unchanged and notices the marker. A simple WebP (one VP8 or
+VP8L chunk) must stay that one chunk for its readers, so a marked one becomes
+the extended format (a VP8X header first), which allows further chunks, with
+the RIFF size recounted. Imports the standard library only (the stand-in keeps
+its own reading of the formats; it imports nothing from core).
 """
 
 from __future__ import annotations
@@ -31,4 +33,38 @@ def mark(encoded: bytes) -> bytes:
             at = 4 + struct.unpack(">H", encoded[4:6])[0]
         segment = b"\xff\xeb" + struct.pack(">H", len(body) + 2) + body
         return encoded[:at] + segment + encoded[at:]
+    if encoded[:4] == b"RIFF" and encoded[8:12] == b"WEBP":
+        return _webp_marked(encoded)
     return encoded
+
+
+def _webp_marked(encoded: bytes) -> bytes:
+    chunks = _riff_chunks(encoded)
+    kind, body = chunks[0]
+    if kind != b"VP8X":
+        width, height, alpha = _webp_size(kind, body)
+        size = (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+        chunks.insert(0, (b"VP8X", bytes([0x10 if alpha else 0, 0, 0, 0]) + size))
+    chunks.append((b"C2PA", MARKER))
+    payload = b"WEBP" + b"".join(
+        k + struct.pack("<I", len(b)) + b + (b"\x00" if len(b) & 1 else b"") for k, b in chunks
+    )
+    return b"RIFF" + struct.pack("<I", len(payload)) + payload
+
+
+def _riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    chunks, at = [], 12
+    while at + 8 <= len(data):
+        (size,) = struct.unpack("<I", data[at + 4 : at + 8])
+        chunks.append((data[at : at + 4], data[at + 8 : at + 8 + size]))
+        at += 8 + size + (size & 1)  # chunks are padded to an even length
+    return chunks
+
+
+def _webp_size(kind: bytes, body: bytes) -> tuple[int, int, bool]:
+    """(width, height, alpha) of a simple WebP, which VP8X must repeat."""
+    if kind == b"VP8 ":  # lossy: a key frame's header after the 3-byte frame tag
+        width, height = struct.unpack("<HH", body[6:10])
+        return width & 0x3FFF, height & 0x3FFF, False
+    (bits,) = struct.unpack("<I", body[1:5])  # VP8L: 14-bit sizes minus one, then alpha
+    return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, bool(bits >> 28 & 1)

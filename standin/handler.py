@@ -95,6 +95,7 @@ class Handler(Intake, Wire, BaseHTTPRequestHandler):
             body = self._read_body()
             if body is None:
                 return
+            record.body_bytes = len(body)
             if route.kind == "images":
                 self._images(route, body)
             elif route.kind == "models":

@@ -59,6 +59,10 @@ class RequestRecord:
     # what went back, per final image: {"width", "height", "alpha0_fraction"}; host
     # scenarios check from it that an edit came back with holes and was still whole
     images_back: list[dict[str, Any]] = field(default_factory=list)
+    # the body's bytes both ways (a chunked reply's without its framing), as a client
+    # counts them: tests check the CLI's byte progress against these
+    body_bytes: int = 0
+    bytes_out: int = 0
     started: float = 0.0
     finished: float | None = None
 

@@ -95,6 +95,7 @@ class Wire:
         body_seconds: float = 0.0,
     ) -> None:
         self._start(status, content_type, headers, len(body))
+        self.record.bytes_out += len(body) // 2 if truncate else len(body)
         if truncate:
             self._write(body[: len(body) // 2])
             self.close_connection = True
@@ -120,6 +121,7 @@ class Wire:
 
     def _chunk(self, text: str) -> None:
         data = text.encode()
+        self.record.bytes_out += len(data)
         self._write(b"%X\r\n%s\r\n" % (len(data), data))
 
     def _write(self, data: bytes) -> None:

@@ -114,16 +114,19 @@ def test_a_write_failing_after_payment_names_the_history_copy(env, standin, tmp_
     folder.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "core", "generate", "-p", "a fox", "-s", "1024x1024",
-         "-o", str(folder / "fox.png")], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+         "-o", str(folder / "fox.png"), "--json", "-v"], cwd=ROOT, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     _wait_for(proc, "rendering")
     folder.rmdir()
     folder.write_text("now a file: the result cannot go there")  # checked, then taken away
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 2, err
-    [history] = list((Path(env["OPENAI_IMAGES_DATA_DIR"]) / "history").glob("*/*.png"))[:1]
-    assert "Nothing is lost" in err and str(history.parent) in err
+    assert proc.returncode == 6, err  # paid and kept: not 2, which says nothing was sent
+    [history] = [p for p in (Path(env["OPENAI_IMAGES_DATA_DIR"]) / "history").glob("*/*.png")
+                 if ".answer." not in p.name]
+    assert "Nothing is lost" in err and str(history) in err
+    report = json.loads(out)
+    assert report["exit_code"] == 6 and report["history_images"] == [str(history)]
     assert len(sent(standin)) == 1 and "Traceback" not in err
 
 
@@ -321,6 +324,7 @@ def test_help_says_values_examples_exit_codes_and_environment(env):
                   "OPENAI_API_KEY", "OPENAI_IMAGES_DATA_DIR", "NO_COLOR", "--json", "-o FILE"):
         assert words in text, words
     assert "dall-e-3" not in text  # shut down: not offered
+    assert "6    the job was paid but a result could not be written" in text
 
 
 # -- what is written ---------------------------------------------------------------------

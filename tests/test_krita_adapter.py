@@ -444,6 +444,28 @@ def test_a_job_previews_partials_then_applies_its_results(plugin):
     assert b"compositeWithTrainedAlgorithmicMedia" in xmp and b"20261208-x" in xmp
 
 
+def test_byte_progress_events_pass_through_to_the_panel_and_touch_no_layer(plugin):
+    """Issue 17: the core's "uploading"/"downloading" events with byte counts reach the
+    panel's handler as they are; they are no previews and add nothing to the document."""
+    from openai_images.core.jobs.runner import Progress
+
+    doc, _layer = rgba8_document(np.zeros((2, 2, 4), np.uint8))
+    plugin.krita.open_documents = [doc]
+    events = [Progress("uploading", candidate=0, bytes_done=0, bytes_total=900),
+              Progress("uploading", candidate=0, bytes_done=900, bytes_total=900),
+              Progress("rendering", candidate=0),
+              Progress("downloading", candidate=0, bytes_done=50, bytes_total=None),
+              Progress("done")]
+    seen = []
+    job = plugin.workflow.KritaJob(FakeJob(events, []), doc,
+                                   on_event=lambda j, e: seen.append((e.stage, e.bytes_done)))
+    while not job.finished:
+        job.poll()
+    assert seen == [("uploading", 0), ("uploading", 900), ("rendering", None),
+                    ("downloading", 50), ("done", None), ("finished", None)]
+    assert job.partials_shown == 0 and names(doc) == ["painted"]
+
+
 def test_a_job_whose_document_was_closed_applies_nothing(plugin):
     from openai_images.core.jobs.runner import Progress
 

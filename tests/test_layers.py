@@ -1,7 +1,8 @@
 """The core's layers, enforced: which sub-package may import which.
 
-    errors, cancel            the error tree, and the cancel token raising from it
-    models                    what each model takes and when it shuts down (data)
+    errors, glossary, cancel  the error tree, the panels' words, the cancel token
+    models | formats          what each model takes and when it shuts down (data);
+                              what an image file's bytes say (headers, our PNG codec)
     pixels | api | store      pixels and plans; the HTTP client; files on disk
     jobs                      the one path: options, canvas port, recipes, cost, runner
     setup, cli                the composition root, and the command line built on it
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parent.parent / "core"
-RANK = {"__init__": 0, "errors": 0, "cancel": 1, "models": 2, "pixels": 3, "api": 3, "store": 3,
+RANK = {"__init__": 0, "errors": 0, "glossary": 0, "cancel": 1, "models": 2, "formats": 2,
+        "pixels": 3, "api": 3, "store": 3,
         "jobs": 4, "setup": 5, "cli": 6, "__main__": 7}
 HOSTS = ("krita", "PyQt5", "PyQt6", "gi", "sip")
 
@@ -52,7 +54,7 @@ MODULES = sorted(CORE.rglob("*.py"))
 
 def test_the_core_is_grouped_in_layer_packages():
     assert {p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__"} == {
-        "models", "pixels", "api", "store", "jobs", "cli"}
+        "models", "formats", "pixels", "api", "store", "jobs", "cli"}
     for path in MODULES:
         assert _layer(path) in RANK, f"{path.relative_to(CORE)} is in no known layer"
 

@@ -106,7 +106,7 @@ def test_api_mask_is_binary_alpha_zero_where_any_coverage() -> None:
     api = to_api_mask(cov, Extent(6, 1), grow_px=0)
     assert api.pixels[0, :, 3].tolist() == [255, 0, 0, 0, 255, 255]
     assert not api.pixels[..., :3].any()
-    assert edit_area_of_api_mask(api).tolist() == [[False, True, True, True, False, False]]
+    assert (edit_area_of_api_mask(api) > 0).tolist() == [[False, True, True, True, False, False]]
 
 
 def test_api_mask_is_scaled_then_grown_in_api_pixels() -> None:

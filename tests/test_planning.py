@@ -464,10 +464,11 @@ def test_work_grows_with_the_region_not_the_canvas() -> None:
 # -- names ------------------------------------------------------------------
 
 
-def test_layer_name_is_short_and_single_line() -> None:
-    assert layer_name("a red fox\nin the snow\t", 2) == "a red fox in the snow (2)"
+def test_layer_name_is_short_single_line_and_says_ai() -> None:
+    # "AI: " first (issue 21): the layer stack says a model made these pixels
+    assert layer_name("a red fox\nin the snow\t", 2) == "AI: a red fox in the snow (2)"
     long = layer_name("a very detailed painting of a lighthouse on a cliff at dawn with gulls")
     assert len(long) <= 40 and long.endswith("…") and "\n" not in long
-    assert long.startswith("a very detailed painting of a")
-    assert layer_name("   ") == "OpenAI image"
-    assert layer_name("x\u2028y\x00z") == "x y z"
+    assert long.startswith("AI: a very detailed painting of")
+    assert layer_name("   ") == "AI: OpenAI image"
+    assert layer_name("x\u2028y\x00z") == "AI: x y z"

@@ -65,17 +65,39 @@ def test_the_source_type_follows_the_job():
     assert source_for("edit") == source_for("variation") == "compositeWithTrainedAlgorithmicMedia"
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
 def test_the_stand_ins_marker_is_seen_and_keeps_the_file_readable(fmt):
     data = _encoded(fmt)
     assert not has_c2pa(data)
     marked = credentials.mark(data)
     assert has_c2pa(marked) and marked != data
-    with PILImage.open(io.BytesIO(marked)) as img:
-        img.load()
+    with PILImage.open(io.BytesIO(marked)) as img, PILImage.open(io.BytesIO(data)) as plain:
+        assert np.array_equal(np.asarray(img), np.asarray(plain))  # the same picture
 
 
-def test_the_history_keeps_the_answer_byte_for_byte(tmp_path, monkeypatch):
+@pytest.mark.parametrize("options", [{"quality": 80}, {"lossless": True, "mode": "RGBA"}])
+def test_a_marked_webp_is_the_extended_format_with_its_riff_size_right(options):
+    """C2PA puts the manifest of a WebP in a `C2PA` chunk; a simple WebP may hold only
+    its bitstream, so the marked one gains a VP8X header that repeats size and alpha."""
+    import struct
+
+    mode = options.pop("mode", "RGB")
+    out = io.BytesIO()
+    PILImage.new(mode, (37, 21), (10, 200, 30, 128)).save(out, "WEBP", **options)
+    marked = credentials.mark(out.getvalue())
+    assert struct.unpack("<I", marked[4:8])[0] == len(marked) - 8
+    assert marked[12:16] == b"VP8X"
+    flags, size = marked[20], marked[24:30]
+    assert bool(flags & 0x10) == (mode == "RGBA")
+    width = int.from_bytes(size[:3], "little") + 1
+    height = int.from_bytes(size[3:], "little") + 1
+    assert (width, height) == (37, 21)
+    assert marked.endswith(credentials.MARKER + (b"\x00" if len(credentials.MARKER) & 1 else b""))
+
+
+@pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG"), ("webp", b"RIFF"),
+                                        ("jpeg", b"\xff\xd8")])
+def test_the_history_keeps_the_answer_byte_for_byte(tmp_path, monkeypatch, fmt, magic):
     """What the stand-in sent (with its C2PA-like marker) is the `answer` attachment,
     unchanged; the sidecar says credentials were present and what the result is."""
     from core.api.client import ClientConfig, ImagesClient
@@ -93,14 +115,16 @@ def test_the_history_keeps_the_answer_byte_for_byte(tmp_path, monkeypatch):
                                            max_retries=0))
         runner = JobRunner(client, History(tmp_path / "h"))
         job = runner.submit_generate("a kite", Bounds(0, 0, 256, 256),
-                                     JobOptions(model="gpt-image-2", size="1024x1024"))
+                                     JobOptions(model="gpt-image-2", size="1024x1024",
+                                                output_format=fmt))
         assert job.wait(60) and job.state == "done", job.error
         sent = [r for r in server.requests if r.endpoint == "generations"]
         client.close()
     [candidate] = job.result.candidates
     answer = candidate.entry.attachments["answer"].read_bytes()
     assert answer == sent_bytes[-1]  # byte for byte, marker included
-    assert has_c2pa(answer) and answer.startswith(b"\x89PNG")
+    assert has_c2pa(answer) and answer.startswith(magic)
+    assert candidate.entry.attachments["answer"].suffix == {"jpeg": ".jpg"}.get(fmt, f".{fmt}")
     assert len(sent) == 1
     sidecar = json.loads(candidate.entry.sidecar_path.read_text())["meta"]
     assert sidecar["content_credentials"] is True

@@ -40,7 +40,7 @@ from ..errors import APIStatusError, ConfigurationError, ResponseError, request_
 from ..models.catalogue import ModelSpec, get_model
 from .client_abort import check_cancelled
 from .client_config import ClientConfig, MiB, _check_url, local_address
-from .client_exchange import RetryingSender, read_chunks
+from .client_exchange import OnBytes, RetryingSender, Transfer, count_upload, read_chunks
 from .reply import (
     ImagesResult,
     OnPartial,
@@ -53,14 +53,16 @@ from .requests import EditRequest, GenerateRequest, VariationRequest, WireReques
 from .retry import RetryPolicy
 from .wire_format import reply_cap
 
-# ClientConfig, MiB, ImagesResult and OnPartial are re-exported: callers (jobs.py,
-# setup.py, the adapters, tests) import them from here.
+# ClientConfig, MiB, ImagesResult, OnBytes, OnPartial and Transfer are re-exported:
+# callers (jobs.py, setup.py, the adapters, tests) import them from here.
 __all__ = [
     "ClientConfig",
     "ImagesClient",
     "ImagesResult",
     "MiB",
+    "OnBytes",
     "OnPartial",
+    "Transfer",
     "ssl_context",
 ]
 
@@ -137,8 +139,9 @@ class ImagesClient:
         on_partial: OnPartial | None = None,
         cancel: CancelToken | None = None,
         spec: ModelSpec | None = None,
+        on_bytes: OnBytes | None = None,
     ) -> ImagesResult:
-        return self._submit(req, spec, on_partial, cancel)
+        return self._submit(req, spec, on_partial, cancel, on_bytes)
 
     def edit(
         self,
@@ -147,8 +150,9 @@ class ImagesClient:
         on_partial: OnPartial | None = None,
         cancel: CancelToken | None = None,
         spec: ModelSpec | None = None,
+        on_bytes: OnBytes | None = None,
     ) -> ImagesResult:
-        return self._submit(req, spec, on_partial, cancel)
+        return self._submit(req, spec, on_partial, cancel, on_bytes)
 
     def vary(
         self,
@@ -157,9 +161,10 @@ class ImagesClient:
         on_partial: OnPartial | None = None,
         cancel: CancelToken | None = None,
         spec: ModelSpec | None = None,
+        on_bytes: OnBytes | None = None,
     ) -> ImagesResult:
         """The legacy /images/variations where the model has it, else an edit of the whole image."""
-        return self._submit(req, spec, on_partial, cancel)
+        return self._submit(req, spec, on_partial, cancel, on_bytes)
 
     def list_models(self, cancel: CancelToken | None = None) -> list[str]:
         """Model ids the server offers (GET /models). Any failure raises: the caller then
@@ -192,13 +197,14 @@ class ImagesClient:
         spec: ModelSpec | None,
         on_partial: OnPartial | None,
         cancel: CancelToken | None,
+        on_bytes: OnBytes | None,
     ) -> ImagesResult:
         spec = spec or get_model(req.model)
         req.validate(spec)
         wire = req.to_wire(spec)
         check_cancelled(cancel)
         started = time.monotonic()
-        result = self._run(wire, req.model, on_partial, cancel)
+        result = self._run(wire, req.model, on_partial, cancel, on_bytes)
         _log.info(
             "%s: %d image(s) in %.1f s, request id %s",
             wire.path,
@@ -214,7 +220,10 @@ class ImagesClient:
         model: str,
         on_partial: OnPartial | None,
         cancel: CancelToken | None,
+        on_bytes: OnBytes | None,
     ) -> ImagesResult:
+        """One image request; `on_bytes` hears the body's bytes as they are sent and
+        the reply's (a stream's too) as they are read. URL downloads are not counted."""
         url, params = self._url(wire.path, model)
         cap = reply_cap(wire, self.config.max_image_bytes)
         # base64 is 4/3 of the bytes; expected_images counts a stream's partials too.
@@ -226,7 +235,7 @@ class ImagesClient:
             if wire.multipart:
                 files = [(name, (f.filename, f.data, f.mime)) for name, f in wire.files]
                 kwargs = {"data": dict(wire.fields), "files": files}
-            return self._http.build_request(
+            request = self._http.build_request(
                 "POST",
                 url,
                 params=params,
@@ -235,12 +244,15 @@ class ImagesClient:
                 extensions=extensions,
                 **kwargs,
             )
+            return count_upload(request, on_bytes)
 
-        sent = self._sender.send(build, cancel, limit, "the image request")
+        sent = self._sender.send(build, cancel, limit, "the image request", on_bytes)
         try:
             rid = request_id_of(sent.response.headers)
             if sent.body is None:
-                chunks = read_chunks(sent.response, limit, sent.attempt, "the image request")
+                chunks = read_chunks(
+                    sent.response, limit, sent.attempt, "the image request", report=on_bytes
+                )
                 return result_from_stream(chunks, rid, cap, on_partial, sent.attempt)
             return result_from_json(
                 json_object(sent.body, rid),

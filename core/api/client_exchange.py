@@ -3,9 +3,10 @@
 Owns `RetryingSender` (send, wait for the headers, read the body under a byte
 cap, turn an error reply into errors.py's error, retry per retry.py),
 `read_chunks` (a body in chunks, checking the cancel token between them; the
-streaming read of an event stream too) and `raise_mapped`, the one place where
+streaming read of an event stream too), `raise_mapped`, the one place where
 an httpx exception becomes an errors.py error, so no httpx type leaves the
-client.
+client, and the byte counts of a transfer (`OnBytes`, `count_upload`): the
+bytes of a request body as httpcore writes them, and of a reply as it is read.
 
 Part of the client (client.py): imports httpx, the standard library and the
 core's cancel, errors, retry and client_config modules. No host modules. Logs
@@ -15,11 +16,12 @@ to "openai_images.client", the client's one logger.
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import httpx
 
@@ -44,6 +46,56 @@ _log = logging.getLogger("openai_images.client")
 
 _ERROR_BODY_LIMIT = MiB  # error replies are read this far, then cut
 _HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
+# httpx hands an in-memory file part to httpcore as one piece: cut so, an upload
+# of megabytes would report 0 and then all of it.
+UPLOAD_PIECE = 64 * 1024
+
+Transfer = Literal["upload", "download"]
+# (direction, bytes so far, bytes in all or None when unknown). Called on whichever
+# thread moves the bytes (the send worker for an upload): keep it short, and thread-safe.
+OnBytes = Callable[[Transfer, int, "int | None"], None]
+
+
+class _CountedBody(httpx.SyncByteStream):
+    """A request body that reports how much of it has been written.
+
+    httpcore writes each piece to the socket before it asks for the next, so a
+    piece is counted when the next one is asked for: the count is bytes handed
+    to the socket, never bytes merely prepared. A retry builds a fresh request,
+    so its count starts again at 0."""
+
+    def __init__(self, body: httpx.SyncByteStream, total: int | None, report: OnBytes) -> None:
+        self._body, self._total, self._report = body, total, report
+
+    def __iter__(self) -> Iterator[bytes]:
+        done = 0
+        self._report("upload", 0, self._total)
+        for chunk in self._body:
+            for start in range(0, len(chunk), UPLOAD_PIECE):
+                piece = chunk[start : start + UPLOAD_PIECE]
+                yield piece
+                done += len(piece)
+                self._report("upload", done, self._total)
+        if self._total is None:  # a body of unknown length: its end says how long it was
+            self._report("upload", done, done)
+
+    def close(self) -> None:
+        self._body.close()
+
+
+def count_upload(request: httpx.Request, report: OnBytes | None) -> httpx.Request:
+    """`request` with its body counted through `report` (None: unchanged)."""
+    if report is None or not isinstance(request.stream, httpx.SyncByteStream):
+        return request
+    request.stream = _CountedBody(request.stream, _length(request.headers), report)
+    return request
+
+
+def _length(headers: httpx.Headers) -> int | None:
+    # A server's header, so only plain ASCII digits of a sane length count
+    # (str.isdigit takes "²", which int() refuses).
+    value = headers.get("content-length", "")
+    return int(value) if re.fullmatch(r"[0-9]{1,15}", value) else None
 
 
 def _certificate_failure(error: BaseException) -> bool:
@@ -100,14 +152,21 @@ def read_chunks(
     what: str,
     *,
     cut: bool = False,
+    report: OnBytes | None = None,
 ) -> Iterator[bytes]:
     """The body in chunks, checking the token between them; over `cap` bytes it is
-    cut short (`cut`, for error replies) or refused."""
+    cut short (`cut`, for error replies) or refused. `report` hears the bytes read
+    off the wire (before any content decoding, as Content-Length counts them)."""
     total = 0
+    size = _length(response.headers)
     try:
         for chunk in response.iter_bytes():
             check_cancelled(cancel)
             total += len(chunk)
+            if report is not None:
+                # The wire's count, which Content-Length measures (a gzip reply decodes
+                # to more); a body already in memory (a mock transport's) has none.
+                report("download", response.num_bytes_downloaded or total, size)
             if total > cap:
                 if cut:
                     yield chunk[: len(chunk) - (total - cap)]
@@ -161,10 +220,13 @@ class RetryingSender:
         cancel: CancelToken | None,
         limit: int,
         what: str,
+        on_bytes: OnBytes | None = None,
     ) -> Sent:
         """The first successful reply. Error replies become errors.py errors, retried per
         retry.py while the call's deadline leaves time. `build` makes the request afresh
-        for every attempt, with the request extensions that attempt's abort needs."""
+        for every attempt, with the request extensions that attempt's abort needs.
+        `on_bytes` hears a successful reply's bytes as they are read (an event stream's
+        are the caller's to count, as it reads them)."""
         attempt = 0
         ends = time.monotonic() + self._deadlines.call
         while True:
@@ -178,7 +240,8 @@ class RetryingSender:
             token = Attempt(cancel, seconds, what, limit_name)
             streaming = False  # a 2xx event stream is read after we return, under `token`
             try:
-                response, body = self._attempt(build(token.abort.extensions()), token, limit, what)
+                request = build(token.abort.extensions())
+                response, body = self._attempt(request, token, limit, what, on_bytes)
                 if response.is_success:
                     streaming = body is None
                     return Sent(response, body, token)
@@ -212,6 +275,7 @@ class RetryingSender:
         cancel: CancelToken,
         limit: int,
         what: str,
+        on_bytes: OnBytes | None,
     ) -> tuple[httpx.Response, bytes | None]:
         try:
             response = send_cancellable(self._http, request, cancel)
@@ -221,8 +285,10 @@ class RetryingSender:
         if response.is_success and is_event_stream(response):
             return response, None
         try:
-            cap = limit if response.is_success else _ERROR_BODY_LIMIT
-            body = b"".join(read_chunks(response, cap, cancel, what, cut=not response.is_success))
+            ok = response.is_success
+            cap = limit if ok else _ERROR_BODY_LIMIT
+            report = on_bytes if ok else None  # an error reply is no download of the result
+            body = b"".join(read_chunks(response, cap, cancel, what, cut=not ok, report=report))
         finally:
             response.close()
         return response, body

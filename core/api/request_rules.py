@@ -7,8 +7,9 @@ PNGs for dall-e-2, masks and markup the size of the first image with at least
 one fully transparent pixel). Each raises ValidationError(field, rule) naming
 the field the caller set; the model's catalogue entry says what is allowed.
 
-Imports the standard library, Pillow (to read image headers), catalogue.py,
-errors.py and wire_format.py. No httpx.
+Imports the standard library, core.formats (headers and our PNG reader),
+catalogue.py, errors.py and wire_format.py; Pillow only where it loads, to read
+a mask's alpha faster. No httpx.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 from ..errors import ValidationError
+from ..formats.headers import DEFAULT_MAX_PIXELS, HeaderError, read_header
+from ..formats.png import has_clear_pixel
 from ..models.catalogue import ModelSpec
 from .wire_format import UploadFile, sniff_format
 
@@ -104,21 +105,29 @@ def _image_info(name: str, upload: UploadFile) -> tuple[str, tuple[int, int]]:
     if not upload.filename or any(c in upload.filename for c in '/\\"\r\n'):
         raise ValidationError(name, "needs a plain file name such as image.png")
     try:
-        with Image.open(io.BytesIO(upload.data)) as im:
-            return fmt, im.size
-    except (UnidentifiedImageError, OSError, ValueError):
+        header = read_header(upload.data)
+    except HeaderError:
         raise ValidationError(name, "the image cannot be read") from None
+    return fmt, (header.width, header.height)
 
 
 def _has_clear_pixel(upload: UploadFile) -> bool:
-    """Whether any pixel has alpha 0 (decodes the whole image: masks are small)."""
+    """Whether any pixel has alpha 0 (decodes the whole image: masks are small).
+
+    Our own masks use PNG's Up filter, which core.formats.png reads at C speed;
+    a mask from elsewhere may use Paeth rows, which it reads byte by byte, so
+    Pillow reads those where it loads (the CLI, Krita). Both say the same."""
+    try:
+        from PIL import Image
+    except ImportError:  # GIMP on Windows: no Pillow
+        return has_clear_pixel(upload.data, DEFAULT_MAX_PIXELS)
     try:
         with Image.open(io.BytesIO(upload.data)) as im:
             if "A" not in im.getbands() and "transparency" not in im.info:
                 return False
             alpha = im.convert("RGBA").getchannel("A")
             return alpha.getextrema()[0] == 0
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (OSError, ValueError):  # UnidentifiedImageError is an OSError
         return False
 
 

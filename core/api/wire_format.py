@@ -7,8 +7,9 @@ of requests.py, from shared/openai-images.md section A and 4.3: always send
 a real filename and image MIME type; `response_format` and `user` only for
 DALL·E. Which fields each request sends is requests.py's to say.
 
-Imports only the standard library and catalogue.py. No httpx: client.py turns a
-WireRequest into HTTP; no Pillow: a file's type is read from its magic bytes.
+Imports only the standard library, core.formats' headers and catalogue.py. No
+httpx: client.py turns a WireRequest into HTTP; no Pillow: a file's type is read
+from its magic bytes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..formats import headers
 from ..models.catalogue import ModelSpec, parse_size
 
 MIME_BY_FORMAT = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -23,14 +25,10 @@ _EXT_BY_FORMAT = {"png": "png", "jpeg": "jpg", "webp": "webp"}
 
 
 def sniff_format(data: bytes) -> str | None:
-    """'png', 'jpeg' or 'webp' from the file's magic bytes; None for anything else."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
+    """'png', 'jpeg' or 'webp' (the formats the API takes and sends) from the file's
+    magic bytes; None for anything else, GIF included."""
+    fmt = headers.sniff_format(data)
+    return fmt if fmt in MIME_BY_FORMAT else None
 
 
 @dataclass(frozen=True)

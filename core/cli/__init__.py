@@ -15,6 +15,8 @@ OpenRaster. Scripts rely on its exit codes (`Exit`) and on `--json`.
     progress    the live line on a terminal, plain lines elsewhere
     failures    each error as an exit code and a line saying what to do
     listing     `models` and `key`
+    content_credentials  who signed an answer's C2PA manifest, with the optional
+                `c2pa` package (the CLI's alone: the plug-ins never import it)
 
 This package sits on top of the core (tests/test_layers.py): it imports the
 composition root (core.setup) and the layers below it; nothing imports it.
@@ -37,6 +39,10 @@ class Exit(IntEnum):
     API = 3  # the API refused or failed (message and request id)
     NETWORK = 4  # the server could not be reached, or the connection failed
     REFUSED = 5  # a spend cap, or a declined (or impossible) confirmation
+    # The API answered (the job is paid) but an output could not be written; the
+    # results are in the history, which the message names. Not 2: 2 says "nothing
+    # was sent", and a script that re-runs on it would pay again for what it has.
+    UNSAVED = 6
     CANCELLED = 130  # Ctrl-C (SIGINT), at any moment
     PIPE = 141  # stdout was closed (`| head`): 128 + SIGPIPE, as coreutils exit
 

@@ -26,7 +26,7 @@ from . import Exit
 from .confirm import check_count, confirm, threshold
 from .failures import Where, classify, log_unexpected
 from .inputs import FilePort, read_image, read_prompt, read_selection
-from .outputs import OutputPlan, plan_outputs, write_results
+from .outputs import OutputError, OutputPlan, plan_outputs, write_results
 from .parser import build_parser
 from .progress import Display, choose_mode, use_colour
 from .report import job_report
@@ -50,7 +50,12 @@ def run(argv: Sequence[str] | None) -> Exit:
             message = f"unexpected error: {type(exc).__name__}: {exc} ({log_unexpected(exc)})"
         _fail(message)
         if getattr(args, "json", False):
-            _print_json({"ok": False, "exit_code": int(code), "error": _plain(message)})
+            failure: dict[str, Any] = {
+                "ok": False, "exit_code": int(code), "error": _plain(message),
+            }
+            if isinstance(exc, OutputError):  # paid: a script can take them from there
+                failure["history_images"] = exc.kept
+            _print_json(failure)
         return code
     finally:
         logging.getLogger("openai_images").removeHandler(handler)
@@ -70,6 +75,9 @@ def _job_command(args: argparse.Namespace, where: Where) -> Exit:
     # every path is checked before a byte is read or sent: a job is paid when it answers
     plan = None if args.out is None else plan_outputs(args.out, options.n, args.output_format)
     runner = make_runner(base_url=args.base_url, need_key=not args.dry_run)
+    from .content_credentials import reader
+
+    runner.read_manifest = reader()  # with the optional c2pa package: who signed the answer
     config = runner.client.config
     where.base_url, where.proxy = config.base_url, config.proxy
     base: Image | None = None

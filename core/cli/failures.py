@@ -66,8 +66,8 @@ def classify(exc: BaseException, where: Where) -> tuple[Exit, str]:
         return Exit.USAGE, NO_KEY_CLI
     if isinstance(exc, ConfigurationError):
         return Exit.USAGE, str(exc)
-    if isinstance(exc, OutputError):
-        return Exit.USAGE, str(exc)
+    if isinstance(exc, OutputError):  # after the answer: paid, and kept in the history
+        return Exit.UNSAVED, str(exc)
     if isinstance(exc, CancelledError):
         return Exit.CANCELLED, str(exc)
     if isinstance(exc, APIConnectionError):

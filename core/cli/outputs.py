@@ -39,7 +39,11 @@ EXTENSIONS: dict[str, FileFormat] = {
 
 class OutputError(Exception):
     """A result could not be written after the API answered; the message names the
-    history copy that holds it."""
+    history copies that hold the results (`kept`, for --json)."""
+
+    def __init__(self, message: str, kept: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.kept = list(kept)
 
 
 @dataclass(frozen=True)
@@ -155,11 +159,12 @@ def write_results(plan: OutputPlan, base: Image | None, candidates: Sequence[Can
             written.append(path)
         return written
     except OSError as exc:
-        kept = "; ".join(str(c.entry.image_path) for c in candidates)
+        kept = [str(c.entry.image_path) for c in candidates]
         raise OutputError(
             f"cannot write {exc.filename or plan.out}: {exc.strerror or exc}. "
             f"Nothing is lost: the history holds the result{'s' if len(candidates) > 1 else ''}"
-            f" at {kept}"
+            f" at {'; '.join(kept)}",
+            kept,
         ) from None
 
 

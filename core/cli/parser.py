@@ -23,6 +23,8 @@ EXIT_CODES = f"""exit codes:
   {Exit.API:<3}  the API refused or failed (the message and its request id)
   {Exit.NETWORK:<3}  network error (the server could not be reached)
   {Exit.REFUSED:<3}  refused by a spend cap, or the confirmation was declined
+  {Exit.UNSAVED:<3}  the job was paid but a result could not be written (the message, and
+       --json's "history_images", name the history copies that hold every result)
   {Exit.CANCELLED:<3}  cancelled (Ctrl-C)
   {Exit.PIPE:<3}  stdout was closed (e.g. `| head -1`)
   {Exit.INTERNAL:<3}  unexpected error (one line; the full log is named)"""
@@ -104,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     _prompt(gen, required=True)
     _job_options(gen)
 
-    edit = command("edit", "edit an image: inpaint a selection, fill transparency")
+    # the panels' words (core/glossary.py): "Fill selection", "Variations", "candidates"
+    edit = command("edit", "fill selection: repaint a selection, or fill transparency")
     edit.add_argument(
         "-i", "--image", action="append", required=True, type=Path, metavar="FILE",
         help="the image to edit (PNG, WebP, JPEG); repeat for reference images",

@@ -43,13 +43,23 @@ FINAL_STAGES: tuple[FinalStage, ...] = ("done", "failed", "cancelled")
 
 @dataclass(frozen=True)
 class Progress:
-    """One step of a job. `preview` is set on "partial" events when streaming."""
+    """One step of a job. `preview` is set on "partial" events when streaming.
+
+    `bytes_done` and `bytes_total` are set on "uploading" and "downloading"
+    events only: the bytes of the request body sent, or of the reply received,
+    so far for this candidate (or the run of candidates one request carries).
+    `bytes_total` is None when the size is not known in advance (a streamed
+    reply, or one without Content-Length); the last count of a finished reply
+    always has it. Hosts that do not show bytes can treat these as stage events.
+    """
 
     stage: str
     message: str = ""
     candidate: int | None = None
     partial_index: int | None = None
     preview: LayerPatch | None = None
+    bytes_done: int | None = None
+    bytes_total: int | None = None
 
 
 @dataclass(frozen=True)

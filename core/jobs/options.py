@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast
 
+from ..errors import ValidationError
 from ..models.catalogue import DEFAULT_MODEL
+from ..pixels.imaging import Image
 from ..pixels.planning import ContextOptions
 
 JobKind = Literal["generate", "edit", "variation"]
@@ -106,6 +108,14 @@ def job_options(settings: Any, choices: Choices | None = None) -> JobOptions:
     quality = pick(c.quality, settings.quality)
     background = pick(c.background, settings.background)
     output_format = pick(c.output_format, settings.output_format)
+    if output_format and not Image.decodes(output_format):
+        # Paid for and then unreadable: the lean pixel engine reads what its host's
+        # decoder reads (GIMP 3.0's GdkPixbuf on Debian has no WebP), so ask first.
+        raise ValidationError(
+            "output_format",
+            f"this program cannot read {output_format.upper()} answers without numpy and "
+            "Pillow: choose PNG or JPEG",
+        )
     context = ContextOptions(
         padding_px=int(pick(c.padding_px, settings.context_padding_px)),
         whole_image=bool(pick(c.whole_image, False)),

@@ -32,7 +32,7 @@ from ..pixels.imaging import Image, ImageDecodeError
 from ..pixels.planning import CanvasSnapshot
 from ..store.history import History
 from .cost import CostEstimate, SpendTracker
-from .delivery import account, deliver, price_reply
+from .delivery import ManifestReader, account, deliver, price_reply
 from .job_handle import FINAL_STAGES, STAGES, Candidate, Job, JobResult, Progress
 from .options import JobOptions
 from .quote import price_recipe
@@ -45,6 +45,7 @@ from .recipes import (
     streams,
     variation_recipe,
 )
+from .transfer import ByteEvents
 
 __all__ = [
     "AS_IS_PREFIX", "FINAL_STAGES", "STAGES", "Candidate", "Job", "JobOptions", "JobResult",
@@ -76,6 +77,8 @@ class JobRunner:
         self.max_parallel = max_parallel
         self.account = account  # the account's shutdown dates; None: the catalogue's only
         self.job_deadline = job_deadline  # seconds from submit to the last candidate
+        # the CLI's C2PA reader (delivery.ManifestReader); the hosts leave it None
+        self.read_manifest: ManifestReader | None = None
 
     def standing(self, spec: ModelSpec) -> Lifecycle:
         """The model's lifecycle today, from the cached account list first.
@@ -258,11 +261,14 @@ class JobRunner:
                 preview = recipe.to_patch(plan, image, first)
                 job.emit(Progress("partial", "", first, index, preview))
 
+            # The stages follow the bytes: "uploading" while the body goes out,
+            # "rendering" once all of it is sent, "downloading" as the reply comes.
             job.emit(Progress("uploading", candidate=first))
-            job.emit(Progress("rendering", candidate=first))
+            transfer = ByteEvents(job, first)
             try:
                 result = send(
-                    req, on_partial=on_partial if streams(recipe) else None, cancel=job.token
+                    req, on_partial=on_partial if streams(recipe) else None, cancel=job.token,
+                    on_bytes=transfer.report,
                 )
             except CancelledError:
                 raise
@@ -270,12 +276,14 @@ class JobRunner:
                 with lock:
                     job.result.failures.append(exc)
                 return
+            transfer.finish()
             job.emit(Progress("downloading", candidate=first))
             booked = price_reply(job, recipe.spec, result)
             for offset, data in enumerate(result.images):
                 try:
                     candidate = deliver(
-                        self.history, job, recipe, plan, result, data, first + offset, booked
+                        self.history, job, recipe, plan, result, data, first + offset, booked,
+                        self.read_manifest,
                     )
                 except ResponseError as failure:
                     # An image we cannot use (damaged, a bomb, far from the size asked for)

@@ -8,14 +8,14 @@ refuses an answer whose shape or scale is far from the request with one line
 naming both sizes, and only then decodes. The job runner turns that line into a
 ResponseError with the request id; streaming previews take the same check.
 
-Imports the pixel layer's codecs, geometry and rgba modules only.
+Imports core.formats (the header) and the pixel layer's geometry and imaging only.
 """
 
 from __future__ import annotations
 
-from .codecs import ImageDecodeError, image_size
+from ..formats.headers import read_header
 from .geometry import Extent
-from .rgba import Image
+from .imaging import Image, ImageDecodeError
 
 # The models' sizes span 3:1 to 1:3, so an honest answer differs from the request's
 # shape by less than that; anything further is not a picture of what was asked.
@@ -43,7 +43,8 @@ def answer_problem(width: int, height: int, expected: Extent) -> str | None:
 
 def decode_answer(data: bytes, expected: Extent) -> Image:
     """The answer's pixels, refused from its header when they cannot serve `expected`."""
-    width, height = image_size(data)
+    header = read_header(data)  # raises HeaderError, an ImageDecodeError
+    width, height = header.width, header.height
     problem = answer_problem(width, height, expected)
     if problem is not None:
         raise ImageDecodeError(

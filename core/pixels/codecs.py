@@ -21,15 +21,12 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-# Refuse anything larger before decoding its pixels. 8192x8192 is the largest
-# canvas the plug-in is sized for; the API itself returns at most 3840x2160.
-DEFAULT_MAX_PIXELS = 8192 * 8192
+from ..formats.headers import DEFAULT_MAX_PIXELS, WEBP_MAX_SIDE, ImageDecodeError
+
 DECODE_FORMATS = ("PNG", "WEBP", "JPEG", "GIF")
-WEBP_MAX_SIDE = 16383
-
-
-class ImageDecodeError(ValueError):
-    """Bytes that are not a PNG/WebP/JPEG/GIF image, are damaged, or are too large."""
+__all__ = ["DEFAULT_MAX_PIXELS", "WEBP_MAX_SIDE", "ImageDecodeError", "decode_rgba",
+           "encode_png", "encode_webp_lossless", "image_size", "rgba_from_array",
+           "rgba_from_pil", "rows_from_buffer", "swap_red_blue"]
 
 
 @contextmanager

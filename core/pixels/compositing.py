@@ -12,8 +12,9 @@ alpha times our own soft coverage, and compositing copies every pixel the patch
 leaves at alpha 0. A patch is cropped to its visible pixels, so work grows with
 the region, not with the canvas.
 
-Imports numpy, the standard library and the core's geometry, imaging, masks
-and plans modules; no host, GUI or network.
+Written once for both pixel engines (imaging.py's names only). Imports the
+standard library and the core's geometry, imaging, masks and plans modules; no
+host, GUI or network.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-import numpy as np
-
 from .geometry import Bounds, Extent, Point
-from .imaging import Image, composite_over
+from .imaging import Image, composite_over, planes
 from .masks import coverage_bounds
 from .plans import EditPlan, GeneratePlan
 
@@ -64,21 +63,19 @@ def composite(
     fringe (result x (255 - alpha) over alpha would leave 0.75 at alpha 0.5).
     """
     scaled = result.resize(plan.region.extent)
+    alpha = scaled.alpha
     if not keep_result_alpha:
-        alpha = scaled.pixels[..., 3]
         if plan.fill == "alpha":  # filling the layer's transparent pixels is the whole job
-            alpha[...] = 255
+            alpha = planes.full(plan.region.extent, 255)
         else:
-            np.maximum(alpha, plan.source.pixels[..., 3], out=alpha)
+            alpha = planes.maximum(alpha, plan.source.alpha)
     soft = plan.soft_mask
     if plan.fill == "alpha":
-        pixels = composite_over(scaled, plan.source, Point(0, 0)).pixels
-        pixels[..., 3] = np.where(soft > 0, pixels[..., 3], 0)
+        filled = composite_over(scaled.with_alpha(alpha), plan.source, Point(0, 0))
+        image = filled.with_alpha(planes.keep_where(filled.alpha, soft))
     else:
-        pixels = scaled.pixels
-        weighted = (pixels[..., 3].astype(np.uint32) * soft + 127) // 255
-        pixels[..., 3] = weighted.astype(np.uint8)
-    return _visible_patch(Image(pixels), plan.region, name)
+        image = scaled.with_alpha(planes.weight(alpha, soft))
+    return _visible_patch(image, plan.region, name)
 
 
 def patch_from_generation(plan: GeneratePlan, result: Image, name: str = "") -> LayerPatch:
@@ -126,16 +123,22 @@ def _visible_patch(image: Image, region: Bounds, name: str) -> LayerPatch:
 
 
 def layer_name(prompt: str, index: int | None = None) -> str:
-    """A short single-line layer name from the prompt: 'a red fox in snow (2)'."""
+    """A short single-line layer name from the prompt: 'AI: a red fox in snow (2)'."""
+    # "AI: " in front says in the layer stack, where artists look, that a model made
+    # the pixels (issue 21), in both hosts and in .ora files. In front, because
+    # narrow layer panels cut a name's end; two letters, because names must stay short
+    # (the prompt gets what is left of LAYER_NAME_MAX).
+    mark = "AI: "
+    budget = LAYER_NAME_MAX - len(mark)
     # Control characters and line/paragraph separators become spaces: hosts show
     # a layer name on one line.
     spaced = "".join(
         " " if unicodedata.category(ch) in _BREAKS else ch for ch in prompt if ch not in _BIDI
     )
     text = " ".join(spaced.split())
-    if len(text) > LAYER_NAME_MAX:
-        cut = text[: LAYER_NAME_MAX - 1]
+    if len(text) > budget:
+        cut = text[: budget - 1]
         space = cut.rfind(" ")
-        text = (cut[:space] if space > LAYER_NAME_MAX // 2 else cut).rstrip(" ,;:.") + "…"
-    text = text or DEFAULT_LAYER_NAME
+        text = (cut[:space] if space > budget // 2 else cut).rstrip(" ,;:.") + "…"
+    text = mark + (text or DEFAULT_LAYER_NAME)
     return text if index is None else f"{text} ({index})"

@@ -19,8 +19,6 @@ Imports only the core's pixel, mask, size and plan modules; no host, GUI or netw
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import NothingToEditError
 from ..models.catalogue import ModelSpec
 from .compositing import (
@@ -33,7 +31,7 @@ from .compositing import (
     patch_from_generation,
 )
 from .geometry import Bounds, Extent
-from .imaging import Mask, encode_mask, encode_upload
+from .imaging import Mask, encode_mask, encode_upload, planes
 from .masks import coverage_bounds, coverage_from_alpha, selection_bounds, to_api_mask
 from .plans import CanvasSnapshot, ContextOptions, EditPlan, GeneratePlan
 from .sizing import PREFERENCES, SizeError, choose_api_size, fit_region_to_aspect
@@ -182,7 +180,7 @@ def plan_variation(snapshot: CanvasSnapshot, spec: ModelSpec, size_pref: str = "
         api_extent=api,
         image=upload,
         mask=None,
-        soft_mask=np.full((region.height, region.width), 255, np.uint8),
+        soft_mask=planes.full(region.extent, 255),
         source=source,
         fill="variation",
         endpoint=endpoint,
@@ -243,8 +241,8 @@ def _transparent_bounds(snapshot: CanvasSnapshot, canvas: Bounds) -> Bounds | No
     found: Bounds | None = None
     if not inside.is_empty:
         local = inside.relative_to(snapshot.origin)
-        alpha = snapshot.image.alpha[local.y : local.bottom, local.x : local.right]
-        seen = coverage_bounds(alpha < 255)
+        alpha = planes.crop(snapshot.image.alpha, local)
+        seen = coverage_bounds(planes.below_full(alpha))
         found = None if seen is None else seen.translate(inside.x, inside.y)
     uncovered = _outside(canvas, inside)
     if uncovered is None:

@@ -6,15 +6,14 @@ context the model sees) and the plans planning.py makes from them: `EditPlan`
 (edits and variations) and `GeneratePlan`. They are plain values, so they cross
 from the host's main thread to the job's worker as they are.
 
-Imports numpy, geometry.py and imaging.py (the pixel and upload types); no host, GUI
+Imports geometry.py and imaging.py (the pixel and upload types); no host, GUI
 or network.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import Any
 
 from .geometry import Bounds, Extent, Point
 from .imaging import Image, Mask, UploadImage
@@ -77,7 +76,7 @@ class EditPlan:
     api_extent: Extent
     image: UploadImage
     mask: UploadImage | None
-    soft_mask: np.ndarray = field(repr=False)
+    soft_mask: Any = field(repr=False)  # a plane of the engine's kind (imaging.planes)
     source: Image
     fill: str
     endpoint: str

@@ -100,6 +100,30 @@ class Image:
         return np.ascontiguousarray(self.pixels).tobytes()
 
     @staticmethod
+    def decodes(fmt: str) -> bool:
+        """Whether answers in `fmt` can be read here: Pillow reads every one the API sends."""
+        return fmt in ("png", "jpeg", "webp")
+
+    @staticmethod
+    def encodes_webp() -> bool:
+        return True  # Pillow's WebP is always built in the wheels we ship
+
+    def with_alpha(self, alpha: np.ndarray) -> Image:
+        """A copy with `alpha` (H x W uint8) as its alpha channel."""
+        out = self.pixels.copy()
+        out[..., 3] = alpha
+        return Image(out)
+
+    def flat_share(self) -> float:
+        """Share of pixels equal to their left neighbour, on every fourth row (the
+        lean engine's Image.flat_share reads the same rows)."""
+        rows = np.ascontiguousarray(self.pixels[::4])
+        if rows.shape[0] == 0 or rows.shape[1] < 2:
+            return 0.0
+        px = rows.view(np.uint32)[..., 0]
+        return float(np.count_nonzero(px[:, 1:] == px[:, :-1])) / px[:, 1:].size
+
+    @staticmethod
     def from_array(array: np.ndarray) -> Image:
         """Any HxW (grey), HxWx1, HxWx2 (grey+alpha), HxWx3 or HxWx4 array of bool,
         uint8, uint16 (full 16-bit range) or float (0..1) as 8-bit RGBA."""

@@ -6,23 +6,25 @@ bytes: `encode_upload` picks the smallest lossless format the model accepts
 4 MB for dall-e-2 and the legacy variations endpoint, shrunk until it fits),
 `encode_mask` the PNG of an API mask. JPEG is never used: it is lossy.
 
-Imports the standard library, numpy, catalogue.py, geometry.py, codecs.py and
-pixels.py; no hosts, no network. Callers import these names from imaging.py.
+Written once for both pixel engines (it calls only the methods imaging.py lists):
+imports the standard library, catalogue.py, geometry.py and core.formats; no
+hosts, no network. Callers import these names from imaging.py.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import zlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from ..formats.headers import WEBP_MAX_SIDE
+from ..formats.png import encode_png
 from ..models.catalogue import ModelSpec
-from .codecs import WEBP_MAX_SIDE
 from .geometry import Extent
-from .rgba import Image
+
+if TYPE_CHECKING:  # either engine's Image (imaging.py picks it)
+    from .imaging import Image
 
 # dall-e-2 edits and the legacy /images/variations endpoint: "a square PNG < 4 MB".
 LEGACY_PNG_MAX_BYTES = 4 * 1024 * 1024
@@ -63,7 +65,10 @@ def encode_upload(
         limit = min(limit, LEGACY_PNG_MAX_BYTES)
         if image.width != image.height:
             raise ValueError(f"{spec.id} takes only square PNG images here, got {image.extent}")
-    use_webp = "webp" in formats and max(image.width, image.height) <= WEBP_MAX_SIDE
+    # The lean engine writes WebP only where the host's codecs can (GIMP's GdkPixbuf
+    # may lack the saver); PNG is the lossless fallback every model takes.
+    use_webp = ("webp" in formats and max(image.width, image.height) <= WEBP_MAX_SIDE
+                and image.encodes_webp())
     if not use_webp and "png" not in formats:
         raise ValueError(f"{spec.id} accepts no lossless image format ({', '.join(formats)})")
     while True:
@@ -91,9 +96,9 @@ def encode_mask(mask: Image) -> UploadImage:
     about three times faster than the default level 6 and no larger (a 1536x1536
     mask: 12 KB either way; bench/ measures it).
     """
-    buf = io.BytesIO()
-    mask.to_pil().save(buf, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
-    return UploadImage("mask.png", buf.getvalue(), "image/png", mask.extent)
+    data = encode_png(mask.to_rgba_bytes(), mask.width, mask.height, 4, level=1,
+                      row_filter="up", strategy=zlib.Z_RLE)
+    return UploadImage("mask.png", data, "image/png", mask.extent)
 
 
 def webp_method(image: Image) -> int:
@@ -105,9 +110,4 @@ def webp_method(image: Image) -> int:
     times slower for 16 % fewer bytes. Flat means most pixels repeat their left
     neighbour; every fourth row is enough to tell.
     """
-    rows = np.ascontiguousarray(image.pixels[::4])
-    if rows.shape[0] == 0 or rows.shape[1] < 2:
-        return 0
-    px = rows.view(np.uint32)[..., 0]
-    repeats = np.count_nonzero(px[:, 1:] == px[:, :-1])
-    return 1 if repeats >= _FLAT_SHARE * px[:, 1:].size else 0
+    return 1 if image.width >= 2 and image.flat_share() >= _FLAT_SHARE else 0

@@ -25,7 +25,7 @@ be written, record() writes the entry to a private fallback folder under the
 temp folder instead (one per process, same layout), logs a warning naming it
 on "openai_images.history", and says so in `HistoryEntry.fallback_reason`.
 
-Imports `.paths` and `.result_meta`; no httpx, no host modules, no numpy.
+Imports `.paths`, `.result_meta` and core.formats' headers; no httpx, no host modules, no numpy.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..formats.headers import EXTENSIONS, sniff_format
 from . import paths
 from .result_meta import JOBS, ResultMeta
 
@@ -291,11 +292,7 @@ def _discard_if_empty(fallback: Path) -> None:
 
 def _ext_of(data: bytes) -> str:
     """An attachment's extension from its bytes: the API's answer may be WebP or JPEG."""
-    if data.startswith(b"\xff\xd8"):
-        return "jpg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return "png"
+    return EXTENSIONS[sniff_format(data) or "png"]
 
 
 def _write_entry(

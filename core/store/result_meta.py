@@ -75,6 +75,9 @@ class ResultMeta:
     # the answer kept beside it (attachment "answer") carried a C2PA manifest
     digital_source_type: str | None = None
     content_credentials: bool | None = None
+    # what the manifest says of itself ("issuer", "claim_generator", "title"), where
+    # a C2PA reader was at hand (the CLI with the optional c2pa package); None otherwise
+    content_credentials_manifest: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values with every string redacted and credential entries dropped."""
@@ -121,6 +124,12 @@ def _read_field(name: str, value: Any) -> Any:
         return tuple(value) if ok else _BAD
     if name == "content_credentials":
         return value if value is None or isinstance(value, bool) else _BAD
+    if name == "content_credentials_manifest":
+        if value is None:
+            return None
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        return value if ok else _BAD
     if name == "candidate":
         return value if isinstance(value, int) and not isinstance(value, bool) else _BAD
     return value if isinstance(value, str) else _BAD

@@ -63,9 +63,12 @@ def standin(args: list[str], log: Path) -> Iterator[str | None]:
             process.wait(timeout=10)
 
 
-def host_env(base_url: str | None, scenario: str, app: str) -> dict[str, str]:
+def host_env(
+    base_url: str | None, scenario: str, app: str, bundle: str = "linux-x86_64"
+) -> dict[str, str]:
     home = profiles.HOME_IN_HOST
     env = {
+        "HARNESS_BUNDLE": bundle,  # the plug-in's platform: windows-x64 runs the lean engine
         "OPENAI_API_KEY": DUMMY_KEY,
         "OPENAI_IMAGES_DATA_DIR": f"{home}/openai-images-data",
         "OPENAI_IMAGES_CONFIG_DIR": f"{home}/openai-images-config",
@@ -98,6 +101,8 @@ def run_host(
     rootfs = roots.ensure_rootfs(host.suite, WORK / f"rootfs-{host.suite}.log")
     vendor = roots.ensure_vendor(roots.rootfs_python(rootfs), WORK / "vendor.log")
     home = WORK / host.name / "home"
+    if host.bundle != "linux-x86_64" and bundles is None:
+        bundles = build_bundle(host)
     profiles.make_profile(host, rootfs, home, vendor, bundles)
     ok = True
     for name in scenarios.discover(host.app, names):
@@ -108,6 +113,19 @@ def run_host(
     return ok
 
 
+def build_bundle(host: profiles.Host) -> Path:
+    """The host's bundle built from the tree (tree runs of the -windows hosts)."""
+    dist = WORK / f"bundles-{host.bundle}"
+    log = WORK / f"bundles-{host.bundle}.log"
+    command = [sys.executable, str(roots.REPO / "packaging" / "bundle.py"), "--dist", str(dist),
+               "--only", f"{host.app}-{host.bundle}", "--clean"]
+    with log.open("w") as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"building the {host.bundle} bundle failed:\n{roots.tail(log)}")
+    return dist
+
+
 def run_one(host: profiles.Host, rootfs: Path, home: Path, name: str) -> scenarios.Outcome:
     out = home / "out" / name
     shutil.rmtree(out, ignore_errors=True)
@@ -116,7 +134,7 @@ def run_one(host: profiles.Host, rootfs: Path, home: Path, name: str) -> scenari
     log = home.parent / f"{name}.log"
     standin_args = scenarios.standin_args(name)
     with standin(standin_args, home.parent / f"{name}.standin.log") as base_url:
-        env = host_env(base_url, name, host.app)
+        env = host_env(base_url, name, host.app, host.bundle)
         command = [str(roots.HERE / "in-rootfs.sh"), str(rootfs), str(home)]
         command += profiles.host_command(host, rootfs, env, env["HARNESS_OUT"])
         return scenarios.run_scenario(name, host.name, host.app, command, out, log)

@@ -143,7 +143,7 @@ def test_the_cli_shows_server_text_plain_on_one_short_line_without_the_key(
 def test_a_layer_name_drops_bidi_overrides():
     from core.pixels.compositing import layer_name
 
-    assert layer_name("a \u202ecat\u202c on a \u2067mat\u2069") == "a cat on a mat"
+    assert layer_name("a \u202ecat\u202c on a \u2067mat\u2069") == "AI: a cat on a mat"
 
 
 def test_a_refused_certificate_is_not_retried():

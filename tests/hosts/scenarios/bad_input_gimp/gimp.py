@@ -308,13 +308,17 @@ def case_large(side):
 
 def plugin_package():
     """Our installed package, imported into this process to call its canvas reads
-    directly (the vendored numpy comes with it)."""
+    directly; numpy (vendored, or the harness's beside the Windows bundle) lets the
+    facts compare pixels, whichever pixel engine the package runs."""
     folder = os.path.join(Gimp.directory(), "plug-ins", "openai-images")
     if folder not in sys.path:
         sys.path.insert(0, folder)
     from openai_images import _vendor
 
     _vendor.activate()
+    from harness_numpy import load
+
+    load()
     from openai_images import canvas
     from openai_images.core.pixels.geometry import Bounds
 

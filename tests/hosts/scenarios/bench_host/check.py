@@ -16,6 +16,10 @@ def _step(facts, name):
 
 
 def check(result) -> None:
+    if result.app == "gimp":
+        edit = _step(result.facts, "engine_edit")
+        assert edit["layers"] == 1 and set(edit["steps"]) == {
+            "read", "plan", "decode", "composite", "write"}, edit
     startup = _step(result.facts, "startup")
     assert len(startup["seconds"]) >= 3, startup
     ours = startup["runs"][0]["ours"]

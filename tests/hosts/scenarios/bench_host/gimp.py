@@ -1,4 +1,7 @@
-"""Benchmark row P7 inside real GIMP (`make bench` reads the facts).
+"""Benchmark rows P7 and P8 inside real GIMP (`make bench` reads the facts).
+
+P8 (engine_edit.py): one feathered edit step by step, with the pixel engine the
+installed bundle gives (numpy on gimp-3.x, the lean engine on gimp-3.x-windows).
 
 GIMP runs a Python plug-in as a process of its own: at start only to query a
 new or changed plug-in (later starts read pluginrc and run nothing of ours),
@@ -18,6 +21,7 @@ gi.require_version("Gimp", "3.0")
 from gi.repository import Gimp  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import engine_edit  # noqa: E402
 import probes  # noqa: E402
 
 
@@ -28,4 +32,8 @@ def run(out):
         facts["startup"] = probes.run(["gimp", plugin])
     except Exception:
         facts["startup"] = {"error": traceback.format_exc()}
+    try:
+        facts["engine_edit"] = engine_edit.measure()
+    except Exception:
+        facts["engine_edit"] = {"error": traceback.format_exc()}
     return facts

@@ -35,7 +35,9 @@ sys.path.insert(0, os.path.join(Gimp.directory(), "plug-ins", "openai-images"))
 from openai_images import _vendor  # noqa: E402
 
 _vendor.activate()
-import numpy as np  # noqa: E402
+from harness_numpy import load  # noqa: E402 (tests/hosts/inhost)
+
+np = load()
 
 SIDE = 256
 SELECTION = (64, 64, 128, 128)  # the four middle cells of the 4x4 grid

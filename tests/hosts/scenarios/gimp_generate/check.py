@@ -19,6 +19,7 @@ def check(result) -> None:
     for layer in new:
         assert (layer["x"], layer["y"], layer["w"], layer["h"]) == (20, 16, 96, 64), layer
         assert "lighthouse" in layer["name"].lower(), layer
+        assert layer["name"].startswith("AI: "), layer  # marked as AI-made (issue 21)
     assert [n["visible"] for n in new] == [True, False]
 
     png = result.image("generate.png")

@@ -30,12 +30,14 @@ from gi.repository import Gegl, Gimp, Gio  # noqa: E402
 from gimp_calls import call, layers  # noqa: E402 (tests/hosts/inhost)
 from standin_control import images_requests, standin  # noqa: E402 (tests/hosts/inhost)
 
-# numpy from the plug-in's vendored folders
+# numpy from the plug-in's vendored folders (or the harness's, for the Windows bundle)
 sys.path.insert(0, os.path.join(Gimp.directory(), "plug-ins", "openai-images"))
 from openai_images import _vendor  # noqa: E402
 
 _vendor.activate()
-import numpy as np  # noqa: E402
+from harness_numpy import load  # noqa: E402 (tests/hosts/inhost)
+
+np = load()
 
 W, H = 160, 120
 SELECTION = (40, 30, 70, 50)  # x, y, w, h: inside the layer, away from its edges

@@ -96,6 +96,7 @@ def run(out):
         "gimp": Gimp.version(),
         "settings_path": same.settings_path(),
         "settings_at_start": os.path.exists(same.settings_path()),
+        "plugin_reads_webp": plugin_reads_webp(),
     }
 
     chosen = {}
@@ -107,7 +108,7 @@ def run(out):
     guarded(unchosen, "generate", lambda: one_call("generate", stream=None))
     facts["stream_unchosen"] = unchosen
 
-    saved = {}
+    saved = {}  # (a plug-in that cannot read WebP answers must refuse before sending)
     with same.SavedSettings(same.SAVED) as file:
         for kind in ("generate", "edit"):
             guarded(saved, kind, lambda kind=kind: one_call(kind))
@@ -115,8 +116,23 @@ def run(out):
     facts["saved"] = saved
 
     cap = {}
-    with same.SavedSettings({**same.SAVED, "spend_cap_job_usd": same.CAP}) as file:
+    capped = {**same.SAVED, "spend_cap_job_usd": same.CAP}
+    if not facts["plugin_reads_webp"]:  # else refused for its WebP before the cap is asked
+        capped.pop("output_format", None)
+    with same.SavedSettings(capped) as file:
         guarded(cap, "generate", lambda: one_call("generate"))
     cap["settings_restored"] = file.restored()
     facts["cap"] = cap
     return facts
+
+
+def plugin_reads_webp() -> bool:
+    """Whether the installed plug-in can read WebP answers: always with numpy and Pillow
+    (the Linux bundle); with the Windows bundle's lean engine, only where GdkPixbuf has
+    a WebP loader (the GIMP 3.2 root folder has one, 3.0's has not)."""
+    if os.environ.get("HARNESS_BUNDLE", "linux-x86_64") == "linux-x86_64":
+        return True
+    gi.require_version("GdkPixbuf", "2.0")
+    from gi.repository import GdkPixbuf
+
+    return "webp" in {f.get_name() for f in GdkPixbuf.Pixbuf.get_formats()}

@@ -25,6 +25,7 @@ def check(result) -> None:
     assert layer["type"] == "paintlayer" and not layer["locked"], layer
     assert layer["bounds"] == [0, 0, W, H], f"generated layer bounds {layer['bounds']}"
     assert "lighthouse" in layer["name"], layer["name"]
+    assert layer["name"].startswith("AI: "), layer["name"]  # marked as AI-made (issue 21)
     assert gen["children_after"] == gen["children_before"] + 1, gen
     assert layer["index"] == gen["painted_index"] + 1, "the new layer is not above the active one"
     assert [x["bounds"] for x in gen["boxed"]] == [[20, 30, 64, 48]], gen["boxed"]
