@@ -259,10 +259,11 @@ def _write(layer, patch: LayerPatch) -> None:
     row = bounds.width * 4
     for top, rows in snapshots.band_rows(bounds.height):
         band = Bounds(0, top, bounds.width, rows)
-        scratch = Gegl.Buffer.new(snapshots.RGBA_FORMAT, 0, top, bounds.width, rows)
+        # A float buffer takes our u8 (babl: v/255, exact) and is copied into the layer
+        # in C: the floats never pass through Python (a third less time than get + set).
+        scratch = Gegl.Buffer.new(snapshots.WRITE_FORMAT, 0, top, bounds.width, rows)
         scratch.set(_rect(band), snapshots.RGBA_FORMAT, rgba[top * row : (top + rows) * row])
-        floats = scratch.get(_rect(band), 1.0, snapshots.WRITE_FORMAT, Gegl.AbyssPolicy.NONE)
-        buffer.set(_rect(band), snapshots.WRITE_FORMAT, floats)
+        scratch.copy(_rect(band), Gegl.AbyssPolicy.NONE, buffer, _rect(band))
     buffer.flush()
     layer.update(0, 0, bounds.width, bounds.height)
 

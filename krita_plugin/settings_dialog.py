@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .core.pixels.engine import DESCRIPTIONS, ENGINE
 from .core.store.secrets import KeyStore, mask_key
 from .qt import Qt, QtWidgets, qenum
 
@@ -88,6 +89,8 @@ class SettingsDialog(QtWidgets.QDialog):
         form.addRow("Provenance", self.mark)
         form.addRow("Spend cap per job", self.cap_job)
         form.addRow("Spend cap per day", self.cap_day)
+        # Which pixel engine this Krita runs (issue 16): numpy + Pillow, the bundle's own
+        form.addRow("Pixel engine", QtWidgets.QLabel(DESCRIPTIONS[ENGINE]))
         self.error = QtWidgets.QLabel()
         self.error.setTextFormat(qenum(Qt, "TextFormat", "PlainText"))  # messages are text
         form.addRow(self.error)

@@ -56,10 +56,15 @@ def test_a_terminal_shows_a_bar_of_the_bytes_up_and_down_to_the_total(env, stand
     [record] = standin.requests
     up, down = record.body_bytes, record.bytes_out
     assert up > 500_000 and down > 500_000
-    # while the model renders, the upload's bar is full, at the size the server received
+    # the upload's bar never runs back or past its total, the size the server received,
+    # and stands full while the model renders (a frame drawn before the upload ended,
+    # as on a loaded machine, shows it part-filled: that is allowed, not required)
     ups = _bars(seen, "up")
-    assert ups and all(bar == "#" * 12 and done == total for bar, done, total, _ in ups), seen
-    assert all(_shown(total, scale, up) for _, _, total, scale in ups)
+    assert ups and all(_shown(total, scale, up) for _, _, total, scale in ups), seen
+    counts = [done for _, done, _, _ in ups]
+    assert counts == sorted(counts) and all(done <= total for _, done, total, _ in ups), seen
+    bar, done, total, _ = ups[-1]
+    assert bar == "#" * 12 and done == total, seen
     # the reply's total is known from its first bytes; the bar fills as they come
     downs = _bars(seen, "down")
     assert downs and all(_shown(total, scale, down) for _, _, total, scale in downs), seen

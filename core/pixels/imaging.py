@@ -32,10 +32,12 @@ from .engine import ENGINE, describe
 
 if TYPE_CHECKING or ENGINE == "numpy":  # the type checker reads the core against numpy's
     from . import numpy_planes as planes
+    from .numpy_planes import Plane
     from .rgba import Image, Mask, composite_over
 else:
     from .lean import planes  # type: ignore[no-redef]
     from .lean.image import Image, Mask, composite_over  # type: ignore[assignment]
+    from .lean.planes import Plane  # type: ignore[assignment]
 
 from .upload_encoding import (  # noqa: E402  (it imports Image from here)
     LEGACY_PNG_MAX_BYTES,
@@ -53,6 +55,7 @@ __all__ = [
     "Image",
     "ImageDecodeError",
     "Mask",
+    "Plane",
     "UploadImage",
     "composite_over",
     "describe",

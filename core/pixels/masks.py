@@ -16,15 +16,15 @@ only the core's geometry and imaging; nothing from hosts, GUIs or the network.
 from __future__ import annotations
 
 from .geometry import Bounds, Extent
-from .imaging import Image, Mask, planes
+from .imaging import Image, Mask, Plane, planes
 
 
-def coverage_from_alpha(image: Image):
+def coverage_from_alpha(image: Image) -> Plane:
     """Transparent pixels are the area to fill (outpainting): coverage = 255 - alpha."""
     return planes.invert(image.alpha)
 
 
-def coverage_bounds(coverage) -> Bounds | None:
+def coverage_bounds(coverage: Plane) -> Bounds | None:
     """Bounding box of the nonzero coverage in the plane's own coordinates; None if empty."""
     return planes.bounds(coverage)
 
@@ -35,7 +35,7 @@ def selection_bounds(mask: Mask) -> Bounds | None:
     return None if local is None else local.translate(mask.bounds.x, mask.bounds.y)
 
 
-def grow(edit, px: int):
+def grow(edit: Plane, px: int) -> Plane:
     """Dilate a binary plane by a disc of radius `px` (Euclidean, so corners stay round)."""
     return planes.grow(edit, px)
 
@@ -47,13 +47,13 @@ def footprints(source: int, target: int) -> list[tuple[int, int]]:
             for t in range(target)]
 
 
-def resize_edit_area(edit, extent: Extent):
+def resize_edit_area(edit: Plane, extent: Extent) -> Plane:
     """Scale a binary plane so that every target pixel touching a set source pixel is set
     (255). Nearest-neighbour could drop a thin selected line when shrinking."""
     return planes.touched_resize(planes.nonzero(edit), extent, footprints)
 
 
-def to_api_mask(mask_coverage, extent: Extent, grow_px: int = 0) -> Image:
+def to_api_mask(mask_coverage: Plane | Mask, extent: Extent, grow_px: int = 0) -> Image:
     """The OpenAI mask for `extent`: alpha 0 = edit here, alpha 255 = keep.
 
     Binary (any coverage above 0 is edited), scaled to the API extent, then grown
@@ -64,6 +64,6 @@ def to_api_mask(mask_coverage, extent: Extent, grow_px: int = 0) -> Image:
     return Image.blank(extent).with_alpha(planes.invert(edit))
 
 
-def edit_area_of_api_mask(mask: Image):
+def edit_area_of_api_mask(mask: Image) -> Plane:
     """The inverse reading: 255 where the API mask says "edit" (alpha 0), else 0."""
     return planes.nonzero(planes.invert(mask.alpha))

@@ -10,10 +10,15 @@ Imports numpy and the core's geometry.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TypeAlias
 
 import numpy as np
 
 from .geometry import Bounds, Extent
+
+Plane: TypeAlias = np.ndarray  # H x W uint8 (a boolean mask is accepted where noted)
+Footprints: TypeAlias = Callable[[int, int], list[tuple[int, int]]]
 
 
 def full(extent: Extent, value: int) -> np.ndarray:
@@ -58,7 +63,7 @@ def keep_where(a: np.ndarray, s: np.ndarray) -> np.ndarray:
     return np.where(s > 0, a, 0).astype(np.uint8)
 
 
-def touched_resize(edit: np.ndarray, extent: Extent, footprints) -> np.ndarray:
+def touched_resize(edit: np.ndarray, extent: Extent, footprints: Footprints) -> np.ndarray:
     """A binary plane scaled so that a target pixel is 255 when its footprint (the
     source range [start, stop) `footprints` gives) touches a 255 source pixel."""
     h, w = edit.shape

@@ -13,10 +13,9 @@ or network.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from .geometry import Bounds, Extent, Point
-from .imaging import Image, Mask, UploadImage
+from .imaging import Image, Mask, Plane, UploadImage
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,7 +75,7 @@ class EditPlan:
     api_extent: Extent
     image: UploadImage
     mask: UploadImage | None
-    soft_mask: Any = field(repr=False)  # a plane of the engine's kind (imaging.planes)
+    soft_mask: Plane = field(repr=False)  # coverage at region size, the engine's plane
     source: Image
     fill: str
     endpoint: str

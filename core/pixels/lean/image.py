@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from ...formats.headers import DEFAULT_MAX_PIXELS, HeaderError, ImageDecodeError, read_header
 from ...formats.png import encode_png
@@ -51,7 +52,7 @@ class Image:
         return not self.data[3::4].strip(b"\xff")
 
     @property
-    def pixels(self):  # tests read results as numpy arrays; the engine never does
+    def pixels(self) -> Any:  # tests read results as numpy arrays; the engine never does
         import numpy as np
 
         return np.frombuffer(self.data, np.uint8).reshape(self.height, self.width, 4).copy()

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from ..geometry import Bounds, Extent
 
@@ -50,7 +52,7 @@ class Plane:
     def row(self, y: int) -> bytes:
         return self.data[y * self.width : (y + 1) * self.width]
 
-    def __array__(self, dtype=None, copy=None):  # tests compare planes with numpy's
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:  # tests compare with numpy
         import numpy as np
 
         out = np.frombuffer(self.data, np.uint8).reshape(self.height, self.width)
@@ -156,7 +158,9 @@ def keep_where(a: Plane, s: Plane) -> Plane:
     return _pair_map(a, s, _table("keep"))
 
 
-def touched_resize(edit: Plane, extent: Extent, footprints) -> Plane:
+def touched_resize(
+    edit: Plane, extent: Extent, footprints: Callable[[int, int], list[tuple[int, int]]]
+) -> Plane:
     """A binary plane scaled so that a target pixel is 255 when its footprint touches a
     255 source pixel. `footprints(source, target)` gives each target index's source
     range [start, stop): the same ranges numpy_planes uses (masks.footprints)."""
