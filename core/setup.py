@@ -19,7 +19,7 @@ from .errors import MissingKeyError
 from .jobs.cost import SpendTracker
 from .jobs.runner import JobRunner
 from .models.lifecycle import AccountLifecycle
-from .store.history import History
+from .store.history_care import MIB, BoundedHistory
 from .store.paths import account_models_path, history_dir, spend_path
 from .store.secrets import KeyStore, register_secret
 from .store.settings import Settings
@@ -99,5 +99,7 @@ def make_runner(
     config = client_config(settings, key or "dry-run", base_url)
     client = ImagesClient(config)
     dates = AccountLifecycle(account_models_path(config.base_url)) if key else None
-    return JobRunner(client, History(history_dir()), SpendTracker(spend_path()), account=dates,
+    # the history keeps to the saved size (0: unbounded), never losing a favourite
+    history = BoundedHistory(history_dir(), max_bytes=settings.history_max_mb * MIB)
+    return JobRunner(client, history, SpendTracker(spend_path()), account=dates,
                      job_deadline=settings.job_deadline)

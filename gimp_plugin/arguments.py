@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from .core import glossary as words
 from .core.models.catalogue import DEFAULT_MODEL, MAX_CANDIDATES, get_model
 from .core.models.lifecycle import lifecycle, live_models
+from .i18n import _
 
 PROCEDURE_PREFIX = "plug-in-openai-images-"
 GENERATE = PROCEDURE_PREFIX + "generate"
@@ -38,6 +40,14 @@ BACKGROUNDS = ("transparent", "opaque")
 
 # Mnemonics (the underlined letters) are unique per dialog and avoid those of the
 # dialog's own buttons: Help, Reset, Cancel, OK, Load/Save Settings.
+
+
+def mnemonic(word: str, letter: str) -> str:
+    """The glossary's `word`, translated, with `letter` underlined (its first occurrence);
+    a translation without that letter gets its first letter underlined instead."""
+    text = _(word)
+    at = text.lower().find(letter)
+    return text[:at] + "_" + text[at:] if at >= 0 else "_" + text
 
 
 @dataclass(frozen=True)
@@ -77,88 +87,95 @@ def quality_choices(today: date | None = None) -> tuple[tuple[str, str], ...]:
     """Every quality a live model takes, "auto" (sends none) first."""
     seen = _union([spec.qualities for spec in live_models(today)])
     seen.sort(key=lambda q: q != AUTO)
-    return tuple((q, q.capitalize()) for q in seen)
+    return tuple((q, _(words.AUTO) if q == AUTO else q.capitalize()) for q in seen)
 
 
 def complexity_choices(today: date | None = None) -> tuple[tuple[str, str], ...]:
     """Model default (sends none) first, then every complexity a live model takes."""
     seen = _union([spec.complexity for spec in live_models(today)])
-    return ((DEFAULT_COMPLEXITY, "Model default"), *((c, c.capitalize()) for c in seen))
+    return ((DEFAULT_COMPLEXITY, _(words.MODEL_DEFAULT)), *((c, c.capitalize()) for c in seen))
 
 
+# Labels are the glossary's words (the same as the Krita docker's), help texts GIMP's own.
 PROMPT = Argument(
-    "prompt", "string", "_Prompt", "What to paint (for an edit: what goes in the selection)", ""
+    "prompt", "string", mnemonic(words.PROMPT, "p"),
+    _("What to paint (for an edit: what goes in the selection)"), "",
 )
-MODEL = Argument("model", "choice", "_Model", "Images API model", DEFAULT_MODEL)
+MODEL = Argument("model", "choice", mnemonic(words.MODEL, "m"), _("Images API model"),
+                 DEFAULT_MODEL)
 CUSTOM_MODEL = Argument(
     "custom-model",
     "string",
-    "Custom model _id",
-    "Any model id (OpenAI-compatible servers, Azure deployments); overrides Model when set",
+    mnemonic(words.CUSTOM_MODEL, "i"),
+    _("Any model id (OpenAI-compatible servers, Azure deployments); overrides Model when set"),
     "",
 )
 SIZE = Argument(
-    "size", "string", "Si_ze", "'auto' or WIDTHxHEIGHT sent to the API, e.g. 1536x1024", AUTO
+    "size", "string", mnemonic(words.SIZE, "z"),
+    _("'auto' or WIDTHxHEIGHT sent to the API, e.g. 1536x1024"), AUTO,
 )
-QUALITY = Argument("quality", "choice", "_Quality", "Rendering quality (cost grows with it)", AUTO)
+QUALITY = Argument("quality", "choice", mnemonic(words.QUALITY, "q"),
+                   _("Rendering quality (cost grows with it)"), AUTO)
 COMPLEXITY = Argument(
     "complexity",
     "choice",
-    "Compl_exity",
-    "Planning effort, apart from quality (some models only); Model default sends none",
+    mnemonic(words.COMPLEXITY, "e"),
+    _("Planning effort, apart from quality (some models only); Model default sends none"),
     DEFAULT_COMPLEXITY,
 )
 COUNT = Argument(  # the core's bound (core.jobs.recipes), also for a model that takes fewer
-    "count", "int", "Ca_ndidates", "How many results; each becomes a layer", 1, (), 1,
-    MAX_CANDIDATES,
+    "count", "int", mnemonic(words.CANDIDATES, "n"),
+    _("How many results; an interactive run lets you pick, a script gets each as a layer"),
+    1, (), 1, MAX_CANDIDATES,
 )
 BACKGROUND = Argument(
     "background",
     "choice",
-    "_Background",
-    "Transparent asks the model for an alpha background",
+    mnemonic(words.BACKGROUND, "b"),
+    _("Transparent asks the model for an alpha background"),
     AUTO,
-    ((AUTO, "Auto"), ("transparent", "Transparent"), ("opaque", "Opaque")),
+    ((AUTO, _(words.AUTO)), ("transparent", _("Transparent")), ("opaque", _("Opaque"))),
 )
 PADDING = Argument(
     "context-padding",
     "int",
-    "Context pa_dding",
-    "Pixels of surroundings sent around the selection",
+    mnemonic(words.CONTEXT_PADDING, "d"),
+    _("Pixels of surroundings sent around the selection"),
     64,
     (),
     0,
     4096,
 )
 WHOLE_IMAGE = Argument(
-    "whole-image", "boolean", "Send the _whole image", "Send the whole image as context", False
+    "whole-image", "boolean", mnemonic(words.WHOLE_IMAGE, "w"),
+    _("Send the whole image as context"), False,
 )
 FIDELITY = Argument(
     "input-fidelity",
     "choice",
-    "Input _fidelity",
-    "How closely the model keeps the input (some models only)",
+    mnemonic(words.INPUT_FIDELITY, "f"),
+    _("How closely the model keeps the input (some models only)"),
     DEFAULT_FIDELITY,
-    ((DEFAULT_FIDELITY, "Model default"), ("low", "Low"), ("high", "High")),
+    ((DEFAULT_FIDELITY, _(words.MODEL_DEFAULT)), ("low", _("Low")), ("high", _("High"))),
 )
 MARKUP = Argument(
     "markup-layer",
     "layer",
-    "Mar_kup layer",
-    "A layer of scribbles that guides the edit instead of a mask (GPT Image 2.5)",
+    mnemonic(words.MARKUP_LAYER, "k"),
+    _("A layer of scribbles that guides the edit instead of a mask (GPT Image 2.5)"),
 )
 SAMPLE_MERGED = Argument(
     "sample-merged",
     "boolean",
-    "Sample mer_ged",
-    "Use the visible image instead of the active layer",
+    mnemonic(words.VISIBLE_IMAGE, "u"),
+    _("Use the visible image instead of the active layer (GIMP's Sample merged)"),
     False,
 )
 STREAM = Argument(
     "stream-previews",
     "boolean",
-    "Stream pre_views",
-    "Show partial images while the model renders",
+    mnemonic(words.STREAM_PREVIEWS, "v"),
+    _("Show partial images while the model renders"),
     False,
 )
 

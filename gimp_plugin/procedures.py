@@ -19,38 +19,46 @@ import gi
 gi.require_version("Gimp", "3.0")
 from gi.repository import Gimp, GLib, GObject  # noqa: E402
 
-from . import _vendor, arguments  # noqa: E402
+from . import _vendor, arguments, i18n  # noqa: E402
 from .arguments import EDIT, GENERATE, MENU_PATH, SETTINGS, VARIATIONS  # noqa: E402
+from .core import glossary  # noqa: E402
+from .i18n import _  # noqa: E402
 
 log = logging.getLogger("openai_images.gimp")
 
 _RW = GObject.ParamFlags.READWRITE
 
+def _menu_label(word: str) -> str:
+    """A glossary job name as a GIMP menu item: title case, mnemonic first, an ellipsis
+    (the item opens a dialog). "Fill selection" -> "_Fill Selection…"."""
+    return "_" + " ".join(w[:1].upper() + w[1:] for w in _(word).split()) + "…"
+
+
 _DOCS = {
     GENERATE: (
-        "_Generate…",
-        "Paint a new layer from a prompt",
-        "Sends the prompt to the OpenAI Images API and adds each result as a new layer "
-        "over the selection's bounding box (or the whole canvas).",
+        _menu_label(glossary.JOB_NAMES["generate"]),
+        _("Paint a new layer from a prompt"),
+        _("Sends the prompt to the OpenAI Images API and adds each result as a new layer "
+          "over the selection's bounding box (or the whole canvas)."),
     ),
     EDIT: (
-        "_Edit Selection…",
-        "Repaint the selection from a prompt (inpainting)",
-        "Sends the selected area with its surroundings and a mask; each result becomes a new "
-        "layer whose alpha is the selection (soft edges kept), so nothing outside changes. "
-        "With no selection, the transparent pixels of the active layer are filled.",
+        _menu_label(glossary.JOB_NAMES["edit"]),
+        _("Repaint the selection from a prompt (inpainting)"),
+        _("Sends the selected area with its surroundings and a mask; each result becomes a "
+          "new layer whose alpha is the selection (soft edges kept), so nothing outside "
+          "changes. With no selection, the transparent pixels of the active layer are filled."),
     ),
     VARIATIONS: (
-        "_Variations…",
-        "New versions of the active layer or the visible image",
-        "Sends the active layer (or, with Sample merged, the visible image) and adds each "
-        "variation as a new layer.",
+        _menu_label(glossary.JOB_NAMES["variation"]),
+        _("New versions of the active layer or the visible image"),
+        _("Sends the active layer (or, with Use the visible image, the visible image) and "
+          "adds each variation as a new layer."),
     ),
     SETTINGS: (
-        "_Settings…",
-        "API key, server, proxy and spending limit",
-        "The API key is kept in the system keychain or a private file, never in GIMP's "
-        "settings. Non-interactive runs return the current settings (without the key).",
+        "_" + _(glossary.SETTINGS),
+        _("API key, server, proxy and spending limit"),
+        _("The API key is kept in the system keychain or a private file, never in GIMP's "
+          "settings. Non-interactive runs return the current settings (without the key)."),
     ),
 }
 
@@ -177,6 +185,10 @@ class OpenAIImagesPlugIn(Gimp.PlugIn):
         return [GENERATE, EDIT, VARIATIONS, SETTINGS]
 
     def do_set_i18n(self, name):
+        # GIMP translates our menu labels and help in our own domain, as for its own
+        # Python plug-ins, once the bundle ships catalogues (gimp_plugin/i18n.py)
+        if i18n.has_catalogues():
+            return True, i18n.DOMAIN, i18n.LOCALE_DIR
         return False
 
     def do_create_procedure(self, name):

@@ -12,26 +12,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from .core.glossary import N_
+from .core.pixels.engine import DESCRIPTIONS, ENGINE
 from .core.store.secrets import KeyStore, mask_key
 from .core.store.settings import Settings
+from .i18n import _
 
-# (field, label) in window order; the key is handled separately.
+# (field, label) in window order; the key is handled separately. Labels are
+# translated where the window shows them.
 TEXT_FIELDS = (
-    ("base_url", "Base URL"),
-    ("azure_deployment", "Azure deployment"),
-    ("azure_api_version", "Azure API version"),
-    ("organization", "Organization"),
-    ("project", "Project"),
-    ("proxy", "Proxy URL"),
-    ("ca_bundle", "CA bundle file"),
+    ("base_url", N_("Base URL")),
+    ("azure_deployment", N_("Azure deployment")),
+    ("azure_api_version", N_("Azure API version")),
+    ("organization", N_("Organization")),
+    ("project", N_("Project")),
+    ("proxy", N_("Proxy URL")),
+    ("ca_bundle", N_("CA bundle file")),
 )
 NUMBER_FIELDS = (
-    ("connect_timeout", "Connect timeout (s)"),
-    ("read_timeout", "Read timeout (s)"),
-    ("attempt_deadline", "Deadline per attempt (s)"),
-    ("job_deadline", "Deadline per job (s)"),
-    ("spend_cap_job_usd", "Spend cap per job (USD, empty = none)"),
-    ("spend_cap_day_usd", "Spend cap per day (USD, empty = none)"),
+    ("connect_timeout", N_("Connect timeout (s)")),
+    ("read_timeout", N_("Read timeout (s)")),
+    ("attempt_deadline", N_("Deadline per attempt (s)")),
+    ("job_deadline", N_("Deadline per job (s)")),
+    ("spend_cap_job_usd", N_("Spend cap per job (USD, empty = none)")),
+    ("spend_cap_day_usd", N_("Spend cap per day (USD, empty = none)")),
 )
 
 
@@ -48,6 +52,7 @@ def current_settings() -> dict[str, Any]:
     report = settings.to_dict()
     report["key_source"] = source
     report["key"] = mask_key(key) if key else ""
+    report["pixel_engine"] = ENGINE  # "lean" where numpy and Pillow do not load (issue 16)
     if notice:
         report["notice"] = notice
     return report
@@ -59,9 +64,9 @@ def apply_form(
     """New Settings from the window's text fields (numbers as typed) and check boxes;
     raises SettingsError."""
     data = {**settings.to_dict(), **(flags or {})}
-    for name, _ in TEXT_FIELDS:
+    for name, _label in TEXT_FIELDS:
         data[name] = texts.get(name, data[name]).strip()
-    for name, _ in NUMBER_FIELDS:
+    for name, _label in NUMBER_FIELDS:
         raw = texts.get(name, "").strip()
         data[name] = None if raw == "" and name.startswith("spend_cap") else raw or data[name]
     updated = Settings.from_dict(data)
@@ -81,18 +86,19 @@ def edit_settings() -> bool:
 
     GimpUi.init("openai-images")
     settings, notice = Settings.load_with_notice()
-    window = Gtk.Dialog(title=f"{TITLE}: Settings", modal=True)
-    window.add_button("_Cancel", Gtk.ResponseType.CANCEL)
-    window.add_button("_OK", Gtk.ResponseType.OK)
+    window = Gtk.Dialog(title=f"{TITLE}: " + _("Settings"), modal=True)
+    window.add_button(_("_Cancel"), Gtk.ResponseType.CANCEL)
+    window.add_button(_("_OK"), Gtk.ResponseType.OK)
     grid = Gtk.Grid(row_spacing=6, column_spacing=12, margin=12)
     window.get_content_area().pack_start(grid, True, True, 0)
 
     key_entry = Gtk.Entry(visibility=False, hexpand=True)
     key, source = _key_store(settings).get()
     key_entry.set_placeholder_text(
-        f"stored ({mask_key(key)}, {source}); type to replace" if key else "paste your API key"
+        _("stored ({key}, {source}); type to replace").format(key=mask_key(key), source=source)
+        if key else _("paste your API key")
     )
-    grid.attach(Gtk.Label(label="API key", xalign=0.0), 0, 0, 1, 1)
+    grid.attach(Gtk.Label(label=_("API key"), xalign=0.0), 0, 0, 1, 1)
     grid.attach(key_entry, 1, 0, 1, 1)
     entries: dict[str, Any] = {}
     current = settings.to_dict()
@@ -100,15 +106,21 @@ def edit_settings() -> bool:
         entry = Gtk.Entry(hexpand=True)
         value = current[name]
         entry.set_text("" if value is None else str(value))
-        grid.attach(Gtk.Label(label=label, xalign=0.0), 0, row, 1, 1)
+        grid.attach(Gtk.Label(label=_(label), xalign=0.0), 0, row, 1, 1)
         grid.attach(entry, 1, row, 1, 1)
         entries[name] = entry
-    mark = Gtk.CheckButton(label="Mark results as made with AI (XMP in the image's metadata)")
+    mark = Gtk.CheckButton(label=_("Mark results as made with AI (XMP in the image's metadata)"))
     mark.set_active(settings.mark_provenance)
     grid.attach(mark, 0, len(entries) + 1, 2, 1)
+    # which pixel engine runs here (issue 16); the engine's name stays untranslated
+    engine = Gtk.Label(label=_("Pixel engine: {engine}").format(engine=DESCRIPTIONS[ENGINE]),
+                       xalign=0.0)
+    grid.attach(engine, 0, len(entries) + 2, 2, 1)
     # The notice of a migrated saved model is given on this load only: show it here.
-    error = Gtk.Label(label=f"Saved settings: {notice}." if notice else "", xalign=0.0)
-    grid.attach(error, 0, len(entries) + 2, 2, 1)
+    # set_text / label=: plain text, so a server's words in a message stay words
+    error = Gtk.Label(label=_("Saved settings: {notice}.").format(notice=notice) if notice
+                      else "", xalign=0.0)
+    grid.attach(error, 0, len(entries) + 3, 2, 1)
     window.show_all()
     try:
         while window.run() == Gtk.ResponseType.OK:

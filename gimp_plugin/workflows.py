@@ -3,8 +3,11 @@
 Each run reads the canvas on the main thread (canvas.py), submits a core Job
 (the HTTP happens on the Job's worker thread), waits for it while GIMP's
 progress bar names the stage (running.py), and writes the candidates as new
-layers in one undo group. The history entries are on disk before a layer is
-inserted (the core's Job writes them first). Errors are raised as they come;
+layers in one undo group. An interactive run with several candidates lets the
+artist choose instead (picker_window.py: preview on the canvas, keep some, one
+undo group per kept result); scripts get every candidate, as before. The
+history entries are on disk before a layer is inserted (the core's Job writes
+them first). Errors are raised as they come;
 procedures.py turns them into one message.
 """
 
@@ -135,7 +138,8 @@ def generate(image, drawables, values, interactive: bool, runner) -> tuple[Job, 
 
 
 def edit(image, drawables, values, interactive: bool, runner) -> tuple[Job, Any]:
-    _require_prompt(values)
+    # no prompt check: an edit with an empty prompt removes the selection's content
+    # (core.jobs.recipes.edit_prompt, issue 19)
     layer = canvas.active_layer(drawables)
     # The core reads only the window its plan needs and decides whether there is
     # anything to edit (the same rule as the CLI's and Krita's).
@@ -191,9 +195,15 @@ def run(
     if job.state == "cancelled" and not job.result.candidates:
         raise job.error or UserError("Cancelled; nothing was added.")
     patches = [c.patch for c in job.result.candidates]
-    layers = canvas.apply_patches(image, anchor, patches)
-    if layers and job.options.mark_provenance and job.result.candidates[0].entry is not None:
-        canvas.mark_provenance(image, provenance_of(job.result.candidates[0].entry))
+    if interactive and len(patches) > 1:
+        from . import picker_window  # Gtk: interactive runs only
+
+        layers, kept = picker_window.pick(image, anchor, patches)
+    else:
+        layers, kept = canvas.apply_patches(image, anchor, patches), list(range(len(patches)))
+    first = job.result.candidates[kept[0]] if layers and kept else None
+    if first is not None and job.options.mark_provenance and first.entry is not None:
+        canvas.mark_provenance(image, provenance_of(first.entry))
     notes = [user_text(note) for note in job.result.notices]
     if job.result.failures:
         failed = f"{len(job.result.failures)} of {values.count} candidates failed; "

@@ -1,6 +1,12 @@
-"""The docker panel "OpenAI Images": prompt, options, Go/Cancel, progress, results, history.
+"""The docker panel "OpenAI Images": prompt, options, the job's button, progress, results.
 
-Owns the panel's widgets and what the buttons do. Jobs run through
+Owns the panel's layout and what the buttons do. The panel is a vertical
+splitter: the prompt and options scroll above, and the job's button row, its
+progress, the candidates and the status line stay in view below
+(results_area.py), so the results are on screen without scrolling at
+1280x1024. The main button names the job (glossary.JOB_NAMES); Apply and
+Discard are enabled only with candidates; recent prompts are kept across
+restarts in the config folder (core.store.recent_prompts), never in the document. Jobs run through
 `workflow.start` (the same path as scripting) with `auto_apply=False`: the
 results arrive as thumbnails; clicking one shows it as a locked preview layer,
 Apply turns it into a layer, Discard removes the preview. Everything here
@@ -12,15 +18,18 @@ Imports krita, .qt and the plug-in's own modules.
 
 from __future__ import annotations
 
-import html
 import weakref
 from typing import TYPE_CHECKING, Any
 
 from krita import DockWidget, Krita
 
 from .account_models import ModelListFetch
+from .core import glossary
+from .i18n import _
+from .job_progress import JobProgress
 from .options_form import OptionsForm
-from .qt import Qt, QtCore, QtGui, QtWidgets, qenum
+from .qt import Qt, QtCore, QtWidgets, qenum
+from .results_area import ResultsArea, plain_label
 
 if TYPE_CHECKING:
     from . import workflow
@@ -30,14 +39,7 @@ if TYPE_CHECKING:
 # methods that use them, on the first Go or result: building the panel at
 # Krita's start must not pay for them (docs/performance.md, P7).
 
-TITLE = "OpenAI Images"
-STAGE_TEXT = {
-    "queued": "Queued",
-    "uploading": "Uploading",
-    "rendering": "Rendering",
-    "partial": "Partial preview {k}",
-    "downloading": "Downloading",
-}
+TITLE = glossary.PRODUCT
 _panels: list[weakref.ref[ImagesDocker]] = []
 
 
@@ -50,17 +52,6 @@ def panel_for_active_window() -> ImagesDocker | None:
         if qwindow is not None and panel.window() is qwindow:
             return panel
     return live[0] if live else None
-
-
-def thumbnail(pixels: Any, size: int = 96) -> QtGui.QPixmap:
-    """A QPixmap of an HxWx4 RGBA array, scaled to fit `size`."""
-    h, w = pixels.shape[:2]
-    data = pixels.tobytes()
-    fmt = qenum(QtGui.QImage, "Format", "Format_RGBA8888")
-    image = QtGui.QImage(data, w, h, 4 * w, fmt).copy()  # copy: `data` is freed after return
-    keep = qenum(Qt, "AspectRatioMode", "KeepAspectRatio")
-    smooth = qenum(Qt, "TransformationMode", "SmoothTransformation")
-    return QtGui.QPixmap.fromImage(image).scaled(size, size, keep, smooth)
 
 
 class ImagesDocker(DockWidget):
@@ -76,91 +67,85 @@ class ImagesDocker(DockWidget):
         self._models_timer.setInterval(200)
         self._models_timer.timeout.connect(self._collect_account_models)
         tabs = QtWidgets.QTabWidget()
-        scroll = QtWidgets.QScrollArea()  # the panel stays usable in a short docker
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self._build_create_tab())
-        tabs.addTab(scroll, "Create")
+        tabs.addTab(self._build_create_tab(), _("Create"))
         from .history_tab import HistoryTab
 
         self.history = HistoryTab(self)
-        tabs.addTab(self.history, "History")
+        tabs.addTab(self.history, _("History"))
         self.setWidget(tabs)
         _panels.append(weakref.ref(self))
         self._refresh_key_notice()
 
     # -- layout ----------------------------------------------------------------
     def _build_create_tab(self) -> QtWidgets.QWidget:
-        page = QtWidgets.QWidget()
-        box = QtWidgets.QVBoxLayout(page)
-        self.key_notice = QtWidgets.QLabel()
-        self.key_notice.setWordWrap(True)
-        self.key_notice.setOpenExternalLinks(True)
-        box.addWidget(self.key_notice)
-        self.recent = QtWidgets.QComboBox()
-        self.recent.addItem("Recent prompts…")
-        self.recent.activated.connect(self._use_recent)
-        box.addWidget(self.recent)
-        self.prompt = QtWidgets.QPlainTextEdit()
-        self.prompt.setPlaceholderText("Describe the image, or what goes in the selection")
-        self.prompt.setMaximumHeight(90)
-        box.addWidget(self.prompt)
-        self.kind = QtWidgets.QComboBox()
-        for label, kind in (("Generate", "generate"), ("Edit selection", "edit"),
-                            ("Variations", "variation")):
-            self.kind.addItem(label, kind)
-        box.addWidget(self.kind)
-        self.form = OptionsForm()
-        box.addWidget(self.form)
-        self.cost = QtWidgets.QLabel()
-        box.addWidget(self.cost)
-        row = QtWidgets.QHBoxLayout()
-        self.go = QtWidgets.QPushButton("Go")
+        self.splitter = QtWidgets.QSplitter(qenum(Qt, "Orientation", "Vertical"))
+        scroll = QtWidgets.QScrollArea()  # the options stay usable in a short docker
+        scroll.setWidgetResizable(True)
+        page = self._build_options()
+        scroll.setWidget(page)
+        # A scroll area asks for no width of its own, so at the docker's smallest width
+        # the options would scroll sideways: ask for theirs (the advanced group's too,
+        # folded away now), plus the vertical bar and the frame.
+        need = max(page.minimumSizeHint().width(),
+                   self.form.advanced.minimumSizeHint().width() + 2 * page.layout().spacing())
+        extent = scroll.style().pixelMetric(
+            qenum(QtWidgets.QStyle, "PixelMetric", "PM_ScrollBarExtent"))
+        scroll.setMinimumWidth(need + extent + 2 * scroll.frameWidth())
+        self.options_scroll = scroll
+        self.lower = ResultsArea()
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.lower)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        lower = self.lower
+        self.go, self.cancel_button = lower.go, lower.cancel_button
+        self.progress, self.results, self.status = lower.progress, lower.list, lower.status
+        self.apply_button, self.apply_all_button = lower.apply_button, lower.apply_all_button
+        self.discard_button = lower.discard_button
+        self.tracker = JobProgress(self.progress)
         self.go.clicked.connect(self.start_selected_kind)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        settings = QtWidgets.QPushButton("Settings…")
-        settings.clicked.connect(self.open_settings)
-        for w in (self.go, self.cancel_button, settings):
-            row.addWidget(w)
-        box.addLayout(row)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("Ready")
-        box.addWidget(self.progress)
-        self.results = QtWidgets.QListWidget()
-        self.results.setViewMode(qenum(QtWidgets.QListView, "ViewMode", "IconMode"))
-        self.results.setIconSize(QtCore.QSize(96, 96))
-        self.results.setMinimumHeight(120)
+        lower.settings_button.clicked.connect(self.open_settings)
         self.results.currentRowChanged.connect(self.preview)
-        box.addWidget(self.results)
-        row = QtWidgets.QHBoxLayout()
-        self.apply_button = QtWidgets.QPushButton("Apply")
         self.apply_button.clicked.connect(self.apply_selected)
-        self.apply_all_button = QtWidgets.QPushButton("Apply all")
         self.apply_all_button.clicked.connect(self.apply_all)
-        self.discard_button = QtWidgets.QPushButton("Discard")
         self.discard_button.clicked.connect(self.discard)
-        for w in (self.apply_button, self.apply_all_button, self.discard_button):
-            row.addWidget(w)
-        box.addLayout(row)
-        self.status = QtWidgets.QLabel()
-        # server text (errors, revised prompts) is shown as text, never rendered as HTML
-        self.status.setTextFormat(qenum(Qt, "TextFormat", "PlainText"))
-        self.status.setWordWrap(True)
-        box.addWidget(self.status)
-        box.addStretch(1)
         self.form.changed.connect(self._update_cost)
-        self.kind.currentIndexChanged.connect(lambda _i: self._update_cost())
+        self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.form.refresh_models.clicked.connect(lambda _checked=False: self.fetch_account_models())
         # Krita sends no signal when layers change: refresh the lists when they are shown
         self.form.advanced_toggle.toggled.connect(lambda _on: self._fill_layer_lists())
         self.prompt.textChanged.connect(self._update_cost)
-        self._update_cost()
+        self._kind_changed()
         if self.form.settings_notice:  # the settings were just migrated: say so, once
-            self._say(f"Saved settings: {self.form.settings_notice}.")
+            self._say(_("Saved settings: {notice}.").format(notice=self.form.settings_notice))
+        return self.splitter
+
+    def _build_options(self) -> QtWidgets.QWidget:
+        page = QtWidgets.QWidget()
+        box = QtWidgets.QVBoxLayout(page)
+        self.key_notice = QtWidgets.QLabel()  # our own words and link: rich text on purpose
+        self.key_notice.setWordWrap(True)
+        self.key_notice.setOpenExternalLinks(True)
+        box.addWidget(self.key_notice)
+        self.recent = QtWidgets.QComboBox()
+        self.recent.activated.connect(self._use_recent)
+        box.addWidget(self.recent)
+        self._fill_recent(self._recent_store().load())
+        self.prompt = QtWidgets.QPlainTextEdit()
+        self.prompt.setPlaceholderText(_(glossary.PROMPT_PLACEHOLDER))
+        self.prompt.setMaximumHeight(90)
+        box.addWidget(self.prompt)
+        self.kind = QtWidgets.QComboBox()
+        for kind, label in glossary.JOB_NAMES.items():
+            self.kind.addItem(_(label), kind)
+        box.addWidget(self.kind)
+        self.form = OptionsForm()
+        box.addWidget(self.form)
+        self.cost = plain_label()
+        box.addWidget(self.cost)
+        box.addStretch(1)
         return page
 
     # -- Krita hooks -------------------------------------------------------------
@@ -191,14 +176,14 @@ class ImagesDocker(DockWidget):
     def start(self, kind: str) -> None:
         doc = Krita.instance().activeDocument()
         if doc is None:
-            self._say("Open or create a document first.")
+            self._say(_("Open or create a document first."))
             return
         if self.job is not None and not self.job.finished:
-            self._say("A job is already running; cancel it first.")
+            self._say(_("A job is already running; cancel it first."))
             return
         prompt = self.prompt.toPlainText().strip()
-        if kind != "variation" and not prompt:
-            self._say("Write a prompt first.")
+        if kind == "generate" and not prompt:  # an empty edit is a removal (the core's rule)
+            self._say(_("Write a prompt first."))
             return
         self.discard()
         options = self.form.options()
@@ -223,14 +208,14 @@ class ImagesDocker(DockWidget):
         self._remember_prompt(prompt)
         self.go.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)  # busy until the job ends
-        self.progress.setFormat("Queued")
+        opts = self.job.options
+        self.tracker.start(opts.n, opts.partial_images if opts.stream else 0)
         self._say("")
 
     def cancel(self) -> None:
         if self.job is not None and not self.job.finished:
             self.job.cancel()
-            self.progress.setFormat("Cancelling…")
+            self.tracker.cancelling()
 
     def _on_event(self, job: workflow.KritaJob, event: Progress) -> None:
         if job is not self.job:
@@ -238,40 +223,30 @@ class ImagesDocker(DockWidget):
         if event.stage == "finished":
             self._job_finished(job)
             return
-        text = STAGE_TEXT.get(event.stage)
-        if text:
-            k = (event.partial_index or 0) + 1
-            suffix = "" if event.candidate is None or job.options.n == 1 else (
-                f" (image {event.candidate + 1} of {job.options.n})")
-            self.progress.setFormat(text.format(k=k) + suffix)
+        self.tracker.event(event)
 
     def _job_finished(self, job: workflow.KritaJob) -> None:
         from . import workflow
 
         self.go.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        self.tracker.finish(job.state)
         if job.state == "done":
-            self.progress.setFormat("Done")
             self._show_results(job)
             self.history.refresh()
-        elif job.state == "cancelled":
-            self.progress.setFormat("Cancelled")
-        else:
-            self.progress.setFormat("Failed")
+        elif job.state != "cancelled":
             self._say(workflow.describe_error(job.error))
 
     def _show_results(self, job: workflow.KritaJob) -> None:
         from . import workflow
 
-        self.results.clear()
-        for cand in job.result.candidates:
-            item = QtWidgets.QListWidgetItem(QtGui.QIcon(thumbnail(cand.patch.image.pixels)), "")
-            # a tooltip renders what looks like HTML: escape the name (a prompt)
-            item.setToolTip(html.escape(cand.patch.name))
-            self.results.addItem(item)
-        self._say(workflow.result_summary(job.result))
+        self.lower.set_candidates(job.result.candidates)
+        took = self.tracker.last_elapsed
+        summary = workflow.result_summary(job.result)
+        if took is not None:  # the bar says "Done"; the line says how long it took
+            took_text = _(glossary.DONE_IN).format(time=glossary.elapsed_text(took))
+            summary = "; ".join(p for p in (took_text, summary) if p)
+        self._say(summary)
         if job.result.candidates:
             self.results.setCurrentRow(0)
 
@@ -283,7 +258,7 @@ class ImagesDocker(DockWidget):
         if job is None or row < 0 or row >= len(job.result.candidates):
             return
         if not workflow.document_is_open(job.document):
-            self._say("The document of these results was closed; they are in the History tab.")
+            self._say(_("The document of these results was closed; they are in the History tab."))
             return
         self._remove_preview()
         patch = job.result.candidates[row].patch
@@ -301,7 +276,7 @@ class ImagesDocker(DockWidget):
     def apply_selected(self) -> None:
         row = self.results.currentRow()
         if self.job is None or row < 0:
-            self._say("No result to apply.")
+            self._say(_("No result to apply."))
             return
         self._apply([row])
 
@@ -314,15 +289,15 @@ class ImagesDocker(DockWidget):
 
         job = self.job
         if job is None or not workflow.document_is_open(job.document):
-            self._say("The document of these results was closed; re-apply them from History.")
+            self._say(_("The document of these results was closed; re-apply them from History."))
             return
         self._remove_preview()
         layers = job.apply(list(rows))
-        self._say(f"Added {len(layers)} layer(s).")
+        self._say(_("Added {count} layer(s).").format(count=len(layers)))
 
     def discard(self) -> None:
         self._remove_preview()
-        self.results.clear()
+        self.lower.set_candidates([])
 
     # -- the account's models ------------------------------------------------------
     def fetch_account_models(self) -> None:
@@ -352,19 +327,36 @@ class ImagesDocker(DockWidget):
     def _say(self, text: str) -> None:
         self.status.setText(text)
 
+    def _kind_changed(self) -> None:
+        self.lower.name_job(self.kind.currentData() or "generate")
+        self._update_cost()
+
+    @staticmethod
+    def _recent_store() -> Any:
+        from .core.store.recent_prompts import RecentPrompts
+
+        return RecentPrompts()
+
+    def _fill_recent(self, prompts: list[str]) -> None:
+        self.recent.clear()
+        self.recent.addItem(_(glossary.RECENT_PROMPTS))
+        for prompt in prompts:
+            self.recent.addItem(prompt)
+        # a long prompt must not widen the docker: the box keeps a short width, the
+        # list pops up wide enough
+        policy = qenum(QtWidgets.QComboBox, "SizeAdjustPolicy",
+                       "AdjustToMinimumContentsLengthWithIcon")
+        self.recent.setSizeAdjustPolicy(policy)
+        self.recent.setMinimumContentsLength(12)
+
     def _use_recent(self, index: int) -> None:
         if index > 0:
             self.prompt.setPlainText(self.recent.itemText(index))
 
     def _remember_prompt(self, prompt: str) -> None:
-        if not prompt:
-            return
-        found = self.recent.findText(prompt)
-        if found > 0:
-            self.recent.removeItem(found)
-        self.recent.insertItem(1, prompt)
-        while self.recent.count() > 21:
-            self.recent.removeItem(self.recent.count() - 1)
+        """Kept in the config folder (core.store.recent_prompts), shared with GIMP."""
+        if prompt:
+            self._fill_recent(self._recent_store().remember(prompt))
 
     def _update_cost(self) -> None:
         kind = self.kind.currentData() or "generate"
@@ -377,13 +369,13 @@ class ImagesDocker(DockWidget):
         if has_api_key():
             self.key_notice.hide()
             return
-        self.key_notice.setText(
+        self.key_notice.setText(_(
             "No API key yet. Get one at "
             "<a href='https://platform.openai.com/api-keys'>platform.openai.com/api-keys</a> "
             "and enter it in Settings. To try the panel without one, start the project's "
             "local stand-in server (<code>python -m standin</code> in the source tree) and "
             "enter the address it prints as the base URL, with any key."
-        )
+        ))
         self.key_notice.show()
 
     def open_settings(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from krita import Krita
 
+from .i18n import _
 from .qt import QtCore, QtGui, QtWidgets, qenum
 
 ROLE = qenum(QtCore.Qt, "ItemDataRole", "UserRole")
@@ -43,13 +44,15 @@ class HistoryTab(QtWidgets.QWidget):
         self.list = QtWidgets.QListWidget()
         self.list.setIconSize(QtCore.QSize(64, 64))
         box.addWidget(self.list)
-        row = QtWidgets.QHBoxLayout()
-        for text, slot in (("Apply to document", self.reapply), ("Use prompt", self.reuse),
-                           ("Open folder", self.open_folder), ("Refresh", self.refresh)):
+        # two rows of two: four buttons in one row made the docker's smallest width ~400 px
+        grid = QtWidgets.QGridLayout()
+        for index, (text, slot) in enumerate((
+                (_("Apply to document"), self.reapply), (_("Use prompt"), self.reuse),
+                (_("Open folder"), self.open_folder), (_("Refresh"), self.refresh))):
             button = QtWidgets.QPushButton(text)
             button.clicked.connect(slot)
-            row.addWidget(button)
-        box.addLayout(row)
+            grid.addWidget(button, index // 2, index % 2)
+        box.addLayout(grid)
         self.refreshed = False
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
@@ -63,7 +66,7 @@ class HistoryTab(QtWidgets.QWidget):
         try:
             entries = _history().list(limit=LIMIT)
         except Exception as exc:
-            self.panel._say(f"History unavailable: {exc}")
+            self.panel._say(_("History unavailable: {reason}").format(reason=exc))
             return
         for entry in entries:
             meta = entry.meta
@@ -82,13 +85,13 @@ class HistoryTab(QtWidgets.QWidget):
         entry = self._current()
         doc = Krita.instance().activeDocument()
         if entry is None or doc is None:
-            self.panel._say("Choose a history entry and open a document.")
+            self.panel._say(_("Choose a history entry and open a document."))
             return
         from . import canvas  # numpy: on first use, not at Krita's start
 
         patch = patch_of(entry)
         canvas.apply_patch(doc, patch)
-        self.panel._say(f"Added '{patch.name}'.")
+        self.panel._say(_("Added '{name}'.").format(name=patch.name))
 
     def reuse(self) -> None:
         entry = self._current()
@@ -108,6 +111,6 @@ class HistoryTab(QtWidgets.QWidget):
         try:
             folder = str(_history().root)
         except Exception as exc:
-            self.panel._say(f"History unavailable: {exc}")
+            self.panel._say(_("History unavailable: {reason}").format(reason=exc))
             return
         QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from .core import glossary
 from .core.models.catalogue import ModelSpec
 from .core.models.lifecycle import Lifecycle, lifecycle, live_models
 
@@ -83,14 +84,15 @@ def account_item(
     return model_id + ACCOUNT_MARK + ends_mark(lifecycle(model_id, today, account)), model_id
 
 
-def quality_items(spec: ModelSpec) -> list[Choice]:
-    """The quality items: "default" first (none sent: the model's own), then `spec`'s."""
-    return [("default", None), *((q, q) for q in spec.qualities)]
+def quality_items(spec: ModelSpec, _: glossary.Translate = glossary.identity) -> list[Choice]:
+    """The quality items: "Auto" first (none sent: the API decides, GIMP's word too), then
+    `spec`'s ("auto" itself is that first item, not listed twice)."""
+    return [(_(glossary.AUTO), None), *((q, q) for q in spec.qualities if q != "auto")]
 
 
-def complexity_items(spec: ModelSpec) -> list[Choice]:
-    """The complexity items: "model default" first (never sent), then `spec`'s, if any."""
-    return [("model default", None), *((c, c) for c in spec.complexity)]
+def complexity_items(spec: ModelSpec, _: glossary.Translate = glossary.identity) -> list[Choice]:
+    """The complexity items: "Model default" first (never sent), then `spec`'s, if any."""
+    return [(_(glossary.MODEL_DEFAULT), None), *((c, c) for c in spec.complexity)]
 
 
 def keep_choice(items: list[Choice], current: str | None) -> int:

@@ -15,12 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from . import model_choices as choices
-from .core.models.catalogue import DEFAULT_MODEL, get_model, max_candidates
+from .core import glossary as words
+from .core.models.catalogue import DEFAULT_MODEL, ModelSpec, get_model, max_candidates
+from .core.models.size_presets import size_presets
+from .i18n import _
 from .qt import Qt, QtCore, QtWidgets, qenum
 
 AUTO = "auto"
-SIZE_PRESETS = ("1024x1024", "1536x1024", "1024x1536", "2048x2048", "2048x1152", "3840x2160")
-BACKGROUNDS = (("auto", None), ("transparent", "transparent"), ("opaque", "opaque"))
+BACKGROUNDS = ((words.AUTO, None), (words.N_("Transparent"), "transparent"),
+               (words.N_("Opaque"), "opaque"))
 
 
 class OptionsForm(QtWidgets.QWidget):
@@ -38,39 +41,40 @@ class OptionsForm(QtWidgets.QWidget):
         self.select_model(DEFAULT_MODEL)
         self.refresh_models = QtWidgets.QToolButton()  # the docker connects it
         self.refresh_models.setText("↻")
-        self.refresh_models.setToolTip("Fetch the account's model list again")
+        self.refresh_models.setToolTip(_("Fetch the account's model list again"))
         model_row = QtWidgets.QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(self.refresh_models)
         self.size = QtWidgets.QComboBox()
-        self.size.setEditable(True)
-        self.size.addItem("automatic (fit the selection)", AUTO)
-        for preset in SIZE_PRESETS:
-            self.size.addItem(preset, preset)
+        self.size.setEditable(True)  # any WIDTHxHEIGHT; the items follow the model
         self.quality = QtWidgets.QComboBox()
         self.complexity = QtWidgets.QComboBox()
-        self.complexity.setToolTip("Planning effort, apart from quality (some models only)")
+        self.complexity.setToolTip(_("Planning effort, apart from quality (some models only)"))
         self.count = QtWidgets.QSpinBox()
         self.count.setRange(1, 10)
         self.background = QtWidgets.QComboBox()
         for label, value in BACKGROUNDS:
-            self.background.addItem(label, value)
-        form.addRow("Model", model_row)
-        form.addRow("Size", self.size)
-        form.addRow("Quality", self.quality)
-        form.addRow("Complexity", self.complexity)
-        form.addRow("Images", self.count)
-        form.addRow("Background", self.background)
+            self.background.addItem(_(label), value)
+        form.addRow(_(words.MODEL), model_row)
+        form.addRow(_(words.SIZE), self.size)
+        form.addRow(_(words.QUALITY), self.quality)
+        form.addRow(_(words.COMPLEXITY), self.complexity)
+        form.addRow(_(words.CANDIDATES), self.count)
+        form.addRow(_(words.BACKGROUND), self.background)
         self.advanced = self._advanced_group()
         self.advanced.setVisible(False)  # folded away until asked for
         self.advanced_toggle = QtWidgets.QToolButton()
-        self.advanced_toggle.setText("Advanced options")
+        self.advanced_toggle.setText(_(words.ADVANCED))
         self.advanced_toggle.setCheckable(True)
         self.advanced_toggle.toggled.connect(self.advanced.setVisible)
         form.addRow(self.advanced_toggle)
         form.addRow(self.advanced)
         for combo in (self.model, self.size, self.quality, self.background):
             combo.currentTextChanged.connect(lambda _t: self.changed.emit())
+        for combo in (self.model, self.size):  # long ids must not widen a narrow docker
+            combo.setSizeAdjustPolicy(qenum(QtWidgets.QComboBox, "SizeAdjustPolicy",
+                                            "AdjustToMinimumContentsLengthWithIcon"))
+            combo.setMinimumContentsLength(12)
         self.count.valueChanged.connect(lambda _v: self.changed.emit())
         self.model.currentTextChanged.connect(lambda _t: self._follow_model(self.model_id()))
         self._follow_model(self.model_id())
@@ -95,42 +99,63 @@ class OptionsForm(QtWidgets.QWidget):
         self.stream.setChecked(s.stream_previews)
 
     def _advanced_group(self) -> QtWidgets.QGroupBox:
-        box = QtWidgets.QGroupBox("Advanced")
+        box = QtWidgets.QGroupBox()
         form = QtWidgets.QFormLayout(box)
         self.padding = QtWidgets.QSpinBox()
         self.padding.setRange(0, 4096)
         self.padding.setValue(64)
         self.padding.setSuffix(" px")
-        self.whole_image = QtWidgets.QCheckBox("send the whole image as context")
-        self.visible = QtWidgets.QCheckBox("read the visible image, not the active layer")
+        self.whole_image = QtWidgets.QCheckBox(_(words.WHOLE_IMAGE))
+        self.visible = QtWidgets.QCheckBox(_(words.VISIBLE_IMAGE))
+        self.visible.setToolTip(_("Read the visible image, not the active layer"))
         self.fidelity = QtWidgets.QComboBox()
-        self.fidelity.addItem("default", None)
+        self.fidelity.addItem(_(words.MODEL_DEFAULT), None)
         self.fidelity.addItem("high", "high")
         self.fidelity.addItem("low", "low")
-        self.stream = QtWidgets.QCheckBox("show partial previews while rendering")
+        self.stream = QtWidgets.QCheckBox(_(words.STREAM_PREVIEWS))
+        self.stream.setToolTip(_("Show partial images while the model renders"))
         self.stream.setChecked(True)
-        self.as_is = QtWidgets.QCheckBox("Use prompt as-is")
-        self.as_is.setToolTip("Ask a model that rewrites prompts (DALL·E 3) to use yours unchanged")
+        self.as_is = QtWidgets.QCheckBox(_("Use prompt as-is"))
+        self.as_is.setToolTip(
+            _("Ask a model that rewrites prompts (DALL·E 3) to use yours unchanged"))
         self.markup = QtWidgets.QComboBox()  # filled by the docker from the document's layers
         self.references = QtWidgets.QListWidget()
         self.references.setMaximumHeight(70)
-        form.addRow("Context padding", self.padding)
+        form.addRow(_(words.CONTEXT_PADDING), self.padding)
         form.addRow(self.whole_image)
         form.addRow(self.visible)
-        form.addRow("Input fidelity", self.fidelity)
+        form.addRow(_(words.INPUT_FIDELITY), self.fidelity)
         form.addRow(self.stream)
         form.addRow(self.as_is)
-        form.addRow("Markup layer", self.markup)
-        form.addRow("Reference layers", self.references)
+        form.addRow(_(words.MARKUP_LAYER), self.markup)
+        form.addRow(_(words.REFERENCE_LAYERS), self.references)
         return box
+
+    def _fill_sizes(self, spec: ModelSpec) -> None:
+        """The model's size presets (core.models.size_presets, GIMP's too), keeping the
+        chosen size or the typed one; "auto" on a model without it becomes its first size."""
+        current = self.size_value() if self.size.count() else AUTO
+        self.size.blockSignals(True)
+        self.size.clear()
+        for size in size_presets(spec):
+            self.size.addItem(_(words.SIZE_AUTO) if size == AUTO else size, size)
+        self.size.blockSignals(False)
+        index = self.size.findData(current)
+        if index < 0 and current == AUTO:
+            index = 0
+        if index >= 0:
+            self.size.setCurrentIndex(index)
+        else:
+            self.size.setCurrentText(current)  # typed by the artist: kept as typed
 
     def _follow_model(self, model_id: str) -> None:
         spec = get_model(model_id.strip() or DEFAULT_MODEL)
-        for combo, items in ((self.quality, choices.quality_items(spec)),
-                             (self.complexity, choices.complexity_items(spec))):
+        self._fill_sizes(spec)
+        for combo, items in ((self.quality, choices.quality_items(spec, _)),
+                             (self.complexity, choices.complexity_items(spec, _))):
             current = combo.currentData()
             combo.clear()
-            for label, data in items:
+            for label, data in items:  # the items' words are translated where they are made
                 combo.addItem(label, data)
             combo.setCurrentIndex(choices.keep_choice(items, current))
         self.complexity.setEnabled(bool(spec.complexity))
@@ -192,7 +217,7 @@ class OptionsForm(QtWidgets.QWidget):
         """The markup and reference lists from `document`'s top-level layers (None: empty)."""
         names = [] if document is None else [n.name() for n in document.topLevelNodes()]
         self.markup.clear()
-        self.markup.addItem("none", None)
+        self.markup.addItem(_("None"), None)
         self.references.clear()
         for name in names:
             self.markup.addItem(name, name)
@@ -226,14 +251,14 @@ class OptionsForm(QtWidgets.QWidget):
         """The core's estimate for this job as it would be planned (the size the plan
         sends, its inputs): the figure the spend caps check."""
         if document is None:
-            return "Estimated cost: open a document"
+            return _("Estimated cost: open a document")
         from . import workflow
 
         opts = self.options()
         try:
             est = workflow.quote(kind, document, prompt, **opts)
         except Exception:  # an unknown size or model while typing: no estimate, no error
-            return "Estimated cost: unknown"
+            return _("Estimated cost: unknown")
         from .core.jobs.quote import describe
 
         return describe(est)

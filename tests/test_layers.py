@@ -53,8 +53,10 @@ MODULES = sorted(CORE.rglob("*.py"))
 
 
 def test_the_core_is_grouped_in_layer_packages():
+    # locale/ holds the plug-ins' translation catalogues (data, no Python)
     assert {p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__"} == {
-        "models", "formats", "pixels", "api", "store", "jobs", "cli"}
+        "models", "formats", "pixels", "api", "store", "jobs", "cli", "locale"}
+    assert not list((CORE / "locale").rglob("*.py"))
     for path in MODULES:
         assert _layer(path) in RANK, f"{path.relative_to(CORE)} is in no known layer"
 

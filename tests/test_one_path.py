@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from core.cli import main as cli_main
+from core.jobs.recipes import REMOVAL_PROMPT
 from core.models.catalogue import get_model
 from core.pixels.geometry import Bounds
 from core.pixels.imaging import Image, Mask
@@ -67,6 +68,7 @@ class Case:
     choices: dict
     endpoint: str = "edits"
     parts: tuple[str, ...] = ("image", "mask")
+    prompt: str = PROMPT
 
 
 COMMON = {"model": MODEL, "quality": "low", "n": 2, "output_format": "webp", "stream": False}
@@ -121,7 +123,7 @@ def run_cli(case: Case, standin, tmp_path) -> Outcome:
     # the extension says the format (issue 17): the one chosen, else the saved one
     fmt = case.choices.get("output_format") or Settings.load().output_format
     out = tmp_path / "out" / f"cli.{'jpg' if fmt == 'jpeg' else fmt}"
-    argv = [command, "--prompt", PROMPT, "--out", str(out)]
+    argv = [command, "--prompt", case.prompt, "--out", str(out)]
     for key, value in case.choices.items():
         if key in CLI_FLAGS:
             argv += [CLI_FLAGS[key], str(value)]
@@ -156,10 +158,10 @@ def run_krita(case: Case, standin, plugin) -> Outcome:  # noqa: F811 (the fixtur
         doc.sel = FakeSelection(b.x, b.y, case.selection.coverage)
     plugin.krita.open_documents = [doc]
     keywords = {("count" if k == "n" else k): v for k, v in case.choices.items()}
-    quote = workflow.quote(case.kind, doc, PROMPT, **keywords).usd
+    quote = workflow.quote(case.kind, doc, case.prompt, **keywords).usd
     workflow.set_runner(None)  # built afresh from this test's environment and settings
     try:
-        job = workflow.start(case.kind, doc, PROMPT, auto_apply=False, **keywords)
+        job = workflow.start(case.kind, doc, case.prompt, auto_apply=False, **keywords)
     except errors.NothingToEditError as exc:
         return Outcome(_taken(standin), None, quote, workflow.describe_error(exc), exc.reason)
     assert job.job.wait(60), "the Krita job did not end"
@@ -247,7 +249,7 @@ def run_gimp(case: Case, standin, gimp) -> Outcome:
         "variation": (arguments.VARIATIONS, workflows.variations),
     }[case.kind]
     image = FakeGimpImage(case.pixels, case.selection)
-    values = gimp_values(gimp, procedure, {**case.choices, "prompt": PROMPT})
+    values = gimp_values(gimp, procedure, {**case.choices, "prompt": case.prompt})
     assert arguments.combination_problem(values) is None
     box = Bounds(0, 0, image.get_width(), image.get_height())
     selection = case.selection.bounds if case.selection is not None else None
@@ -346,6 +348,20 @@ def test_nothing_to_edit_is_one_rule_for_every_entry_point(entries):
     # the CLI says the core's own words for the reason, as a usage error
     assert "nothing to edit: nothing is selected and the layer has no transparent pixels" in (
         runs["cli"].message)
+
+
+def test_an_empty_prompt_removes_the_selection_from_the_cli_and_krita_scripting(entries):
+    """Issue 19: an edit with no words removes what is selected, in the core's words, so
+    the entry points that leave the prompt to the core send the same request. (The Krita
+    docker and the GIMP procedures still refuse an empty prompt before the core sees it.)"""
+    case = Case("remove", "edit", _pixels(255), _selection(), CASES[1].choices, prompt="")
+    runs = {name: entries[name](case) for name in ("cli", "krita")}
+    assert sent(runs["krita"]) == sent(runs["cli"])
+    [(endpoint, fields, files)] = sent(runs["cli"])
+    assert (endpoint, fields["prompt"]) == ("edits", REMOVAL_PROMPT)
+    assert tuple(part for part, *_ in files) == ("image", "mask")
+    # the panel's figure counts the prompt that is sent, as the runner's does
+    assert runs["krita"].quote == pytest.approx(runs["krita"].estimate, rel=1e-9)
 
 
 @pytest.mark.parametrize("entry", ENTRIES)

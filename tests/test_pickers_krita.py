@@ -117,6 +117,12 @@ class ComboBox(Widget):
     def setEditable(self, on):  # noqa: N802
         pass
 
+    def setSizeAdjustPolicy(self, policy):  # noqa: N802
+        pass
+
+    def setMinimumContentsLength(self, length):  # noqa: N802
+        pass
+
     def addItem(self, text, data=None):  # noqa: N802
         self.items.append((text, data))
         if self.index < 0:
@@ -288,11 +294,11 @@ def test_quality_and_complexity_follow_the_model(plugin):
 
     two, flare = get_model("gpt-image-2"), get_model("gpt-image-2.6-flare")
     assert [d for _l, d in plugin.choices.quality_items(two)] == [
-        None, "low", "medium", "high", "auto"]
+        None, "low", "medium", "high"]  # "auto" is the first item, None: not twice
     assert "xhigh" in [d for _l, d in plugin.choices.quality_items(flare)]
-    assert plugin.choices.complexity_items(two) == [("model default", None)]
+    assert plugin.choices.complexity_items(two) == [("Model default", None)]
     assert plugin.choices.complexity_items(flare) == [
-        ("model default", None), ("low", "low"), ("medium", "medium"), ("high", "high")]
+        ("Model default", None), ("low", "low"), ("medium", "medium"), ("high", "high")]
     flare_items = plugin.choices.quality_items(flare)
     assert plugin.choices.keep_choice(plugin.choices.quality_items(two), "xhigh") == 0
     assert flare_items[plugin.choices.keep_choice(flare_items, "xhigh")][1] == "xhigh"
@@ -315,13 +321,13 @@ def test_the_form_offers_live_models_and_the_default(form, plugin):
 def test_complexity_follows_the_chosen_model_and_is_sent_only_when_chosen(form):
     choose(form, "gpt-image-2.6-flare")
     assert form.complexity.isEnabled()
-    assert items(form.complexity) == ["model default", "low", "medium", "high"]
+    assert items(form.complexity) == ["Model default", "low", "medium", "high"]
     assert "complexity" not in form.options()  # model default: nothing sent
     form.complexity.setCurrentIndex(form.complexity.findData("high"))
     form.quality.setCurrentIndex(form.quality.findData("xhigh"))
     assert (form.options()["complexity"], form.options()["quality"]) == ("high", "xhigh")
     choose(form, "gpt-image-2")
-    assert not form.complexity.isEnabled() and items(form.complexity) == ["model default"]
+    assert not form.complexity.isEnabled() and items(form.complexity) == ["Model default"]
     assert "xhigh" not in items(form.quality) and form.options()["quality"] is None
     assert "complexity" not in form.options()
 
@@ -389,3 +395,19 @@ def test_the_fetch_hands_ids_and_dates_to_the_form_and_the_cache(plugin):
     assert fetch.result == ["gpt-image-2", "gpt-image-1.5"]
     assert fetch.dates == {"gpt-image-2": None, "gpt-image-1.5": date(2026, 12, 16)}
     assert [e["id"] for e in cache.stored] == ["gpt-image-2", "gpt-image-1.5"]
+
+
+def test_the_size_presets_follow_the_model_and_keep_a_typed_size(form):
+    """The size box offers the model's presets (core.models.size_presets, as GIMP does):
+    a free-size model "auto" and up to 4K; dall-e-3 only its three sizes, so a chosen
+    "auto" it cannot take becomes its first size; a typed size stays as typed."""
+    sizes = [form.size.itemData(i) for i in range(form.size.count())]
+    assert sizes[0] == "auto" and "3840x2160" in sizes, sizes
+    assert form.size_value() == "auto"
+    form.select_model("dall-e-3")
+    assert items(form.size) == ["1024x1024", "1792x1024", "1024x1792"]
+    assert form.size_value() == "1024x1024" and form.options()["size"] == "1024x1024"
+    form.select_model("gpt-image-2.6-flare")
+    form.size.setCurrentText("1232x816")
+    form.select_model("gpt-image-2")
+    assert form.size_value() == "1232x816", "a typed size was lost on a change of model"

@@ -225,16 +225,18 @@ def same_plan(a: EditPlan, b: EditPlan) -> None:
     pad=st.integers(0, 200),
     model=st.sampled_from(["gpt-image-2", "gpt-image-1.5", "dall-e-2"]),
     size=st.sampled_from(["auto", "1024x1024", "small"]),
+    roomy=st.booleans(),  # a canvas with room for the API size: the crop grows to it
 )
 def test_an_edit_of_the_window_alone_plans_exactly_as_one_of_the_whole_canvas(
-    x: int, y: int, w: int, h: int, pad: int, model: str, size: str
+    x: int, y: int, w: int, h: int, pad: int, model: str, size: str, roomy: bool
 ) -> None:
-    canvas = Bounds(0, 0, 720, 520)
+    canvas = Bounds(0, 0, 1900, 1700) if roomy else Bounds(0, 0, 720, 520)
     box = Bounds(x, y, w, h).clamp(canvas)
     if box.is_empty:
         return
     spec = get_model(model)
-    snap = CanvasSnapshot(noise(720, 520, seed=3), Point(0, 0), selection(canvas, box, 200), "doc")
+    pixels = noise(canvas.width, canvas.height, seed=3)
+    snap = CanvasSnapshot(pixels, Point(0, 0), selection(canvas, box, 200), "doc")
     options = ContextOptions(padding_px=pad)
     try:
         whole = plan_edit(snap, spec, options, size)
@@ -251,7 +253,11 @@ def test_the_window_of_a_small_selection_on_a_huge_canvas_is_small() -> None:
     canvas = Bounds(0, 0, 16384, 16384)
     sel = Mask(np.full((96, 128), 255, np.uint8), Bounds(8128, 8144, 128, 96))
     window = edit_window(sel, canvas, GPT2, ContextOptions(padding_px=64))
-    assert window.contains(Bounds(8064, 8080, 256, 224)) and window.width * window.height < 400**2
+    # The padded selection (256x224) grown to the API size, which the canvas has room
+    # for (issue 19): about 9 MB of RGBA to read, where the canvas holds 1 GiB.
+    _, api = context_region(Bounds(8128, 8144, 128, 96), canvas, GPT2)
+    assert window.contains(Bounds(8064, 8080, 256, 224)) and window.extent == api
+    assert window.width * window.height * 4 < 10 * 2**20
     assert edit_window(None, canvas, GPT2) == canvas  # transparent pixels: every one counts
     assert edit_window(sel, canvas, GPT2, ContextOptions(whole_image=True)) == canvas
     empty = Mask(np.zeros((4, 4), np.uint8), Bounds(10, 10, 4, 4))
@@ -457,7 +463,8 @@ def test_work_grows_with_the_region_not_the_canvas() -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert plan.region.width < 1300
+    # the crop is the request's size (grown to it: there is room, issue 19), not the canvas
+    assert plan.region.extent == plan.api_extent == Extent(1536, 1536)
     assert peak < canvas_bytes / 2
 
 

@@ -91,9 +91,8 @@ def _job_command(args: argparse.Namespace, where: Where) -> Exit:
         port = FilePort(base, args.image[0].name, args.image[0].stem, selection)
         refs = [read_image(p) for p in args.image[1:]]
         markup = read_image(args.markup) if args.markup else None
-        assert prompt is not None
-        recipe = edit_job(
-            port, prompt, options, markup_layer=markup, reference_layers=refs,
+        recipe = edit_job(  # no prompt: the core's removal (recipes.edit_prompt)
+            port, prompt or "", options, markup_layer=markup, reference_layers=refs,
             whole_image=port.selection is None and not args.alpha,
         )
     else:

@@ -43,6 +43,7 @@ EXAMPLES = """examples:
   openai-images generate -p "a lighthouse at dawn, watercolour" -s 1536x1024 -o light.png
   openai-images edit -i photo.png --selection sel.png -p "a red kite" -n 3 -o kite.ora
   openai-images edit -i holed.png --alpha -p "grass" -o filled.webp
+  openai-images edit -i photo.png --selection wire.png -o clean.png  # no prompt: remove
   openai-images vary -i photo.png -n 2 -o vary.png        # vary-1.png, vary-2.png
   echo "a fox in the snow" | openai-images generate -p - -o fox.jpg --json
   openai-images generate -p @prompt.txt -n 4 --yes -q -o batch.png"""
@@ -128,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--markup", type=Path, metavar="FILE",
         help="a transparent PNG of scribbles that guide the edit",
     )
-    _prompt(edit, required=True)
+    _prompt(edit, required=False, what="what to paint in the selection; without it (or "
+            "with an empty one) the edit removes what is selected and fills the area from "
+            "its surroundings")
     edit.add_argument(
         "--input-fidelity", choices=["low", "high"],
         help="how closely the result keeps faces and details of the input",

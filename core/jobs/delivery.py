@@ -26,7 +26,7 @@ from ..errors import ResponseError
 from ..models.catalogue import ModelSpec
 from ..pixels.answers import decode_answer
 from ..pixels.geometry import Bounds
-from ..pixels.imaging import ImageDecodeError
+from ..pixels.imaging import ENGINE, ImageDecodeError
 from ..pixels.provenance import Provenance, has_c2pa, source_for
 from ..store.history import History, HistoryEntry, ResultMeta
 from .cost import BookedCost, SpendTracker, book_usage, usage_ceiling
@@ -117,6 +117,7 @@ def result_meta(
     present = has_c2pa(data)
     return ResultMeta(
         prompt=recipe.prompt,
+        task=recipe.task,
         revised_prompt=_at(result.revised_prompts, index),
         model=spec.id,
         job=recipe.kind,
@@ -137,6 +138,7 @@ def result_meta(
         digital_source_type=source_for(recipe.kind),
         content_credentials=present,
         content_credentials_manifest=_manifest(data, read_manifest) if present else None,
+        pixel_engine=ENGINE,
     )
 
 

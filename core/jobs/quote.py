@@ -21,7 +21,7 @@ from ..pixels.planning import context_region, variation_region
 from ..pixels.sizing import choose_api_size
 from .cost import CostEstimate, estimate
 from .options import JobOptions
-from .recipes import Recipe, sent_prompt
+from .recipes import Recipe, edit_prompt, sent_prompt
 
 
 def price(
@@ -79,7 +79,7 @@ def quote_edit(
     if target.is_empty:
         target = canvas
     _, api = context_region(target, canvas, spec, options.context, options.size)
-    return price(spec, options, api, prompt, [api, *extra_inputs])
+    return price(spec, options, api, edit_prompt(prompt)[0], [api, *extra_inputs])
 
 
 def quote_variation(

@@ -40,7 +40,20 @@ AS_IS_PREFIX = (
     "DO NOT add any detail, just use it AS-IS: "
 )
 
+# What an edit with an empty prompt asks for (issue 19): as in Photoshop's Generative
+# Fill, selecting something and pressing the button with no words removes it. Said
+# once, here; the sidecar keeps it with task "remove". It names what must not come
+# back, since models asked to "fill" an area tend to put a new object in it.
+REMOVAL_PROMPT = (
+    "Remove whatever is in the masked area and fill it in so that it continues the "
+    "surrounding image seamlessly: the same background, surfaces, textures, lighting "
+    "and perspective, as if nothing had ever been there. Do not add any new object, "
+    "person, animal, text or detail."
+)
+REMOVAL_LAYER_NAME = "Remove"
+
 Endpoint = Literal["generate", "edit", "vary"]
+Task = Literal["remove"]  # an edit whose prompt the core chose (ResultMeta.task)
 Plan = GeneratePlan | EditPlan
 ApiRequest = GenerateRequest | EditRequest | VariationRequest
 
@@ -60,6 +73,7 @@ class Recipe:
     to_patch: Callable[[Any, Image, int], LayerPatch]
     endpoint: Endpoint
     extra_inputs: tuple[Extent, ...] = ()
+    task: Task | None = None
 
 
 def generate_recipe(
@@ -99,8 +113,16 @@ def edit_recipe(
     whole_image: bool = False,
 ) -> Recipe:
     """An inpainting job; `whole_image` edits everything with no mask (several
-    images combined by the prompt, say). `markup` is in the snapshot's coordinates."""
+    images combined by the prompt, say). `markup` is in the snapshot's coordinates.
+    An empty prompt removes what is selected (`edit_prompt`)."""
     spec = get_model(options.model)
+    prompt, task = edit_prompt(prompt)
+    if task == "remove" and whole_image:
+        raise ValidationError(
+            "prompt", "an empty one removes what is selected: select the area to remove "
+            "(or fill transparency), or say what to change"
+        )
+    title = REMOVAL_LAYER_NAME if task == "remove" else prompt
 
     def plan() -> EditPlan:
         if whole_image:
@@ -128,13 +150,21 @@ def edit_recipe(
 
     def to_patch(plan: EditPlan, img: Image, index: int) -> LayerPatch:
         patch = composite(plan, img, keep_result_alpha=wants_transparency(options))
-        return replace(patch, name=layer_name(prompt, _ordinal(index, options.n)))
+        return replace(patch, name=layer_name(title, _ordinal(index, options.n)))
 
     extra = tuple(img.extent for img in references)
     if markup is not None:
         extra += (markup.extent,)
     return Recipe("edit", prompt, spec, options, snapshot.document_name, plan, request, to_patch,
-                  "edit", extra)
+                  "edit", extra, task)
+
+
+def edit_prompt(prompt: str) -> tuple[str, Task | None]:
+    """The prompt an edit sends, and its task: an empty or blank one is a removal,
+    sent as REMOVAL_PROMPT. Generations and variations keep their own rules."""
+    if prompt.strip():
+        return prompt, None
+    return REMOVAL_PROMPT, "remove"
 
 
 def variation_recipe(

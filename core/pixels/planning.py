@@ -34,7 +34,13 @@ from .geometry import Bounds, Extent
 from .imaging import Mask, encode_mask, encode_upload, planes
 from .masks import coverage_bounds, coverage_from_alpha, selection_bounds, to_api_mask
 from .plans import CanvasSnapshot, ContextOptions, EditPlan, GeneratePlan
-from .sizing import PREFERENCES, SizeError, choose_api_size, fit_region_to_aspect
+from .sizing import (
+    PREFERENCES,
+    SizeError,
+    choose_api_size,
+    fit_region_to_aspect,
+    grow_region_to_api_size,
+)
 
 # Besides this module's own functions, the names of plans.py, compositing.py and
 # NothingToEditError: the adapters, the core and tests import them from here.
@@ -70,8 +76,9 @@ def context_region(
     size_pref: str = "auto",
 ) -> tuple[Bounds, Extent]:
     """The context crop around `target` (padded, clamped to the canvas, grown to the
-    request's aspect) and the API extent. An adapter that knows the selection's
-    bounds can call this first and read only the crop's pixels."""
+    request's aspect, then to the API size where the canvas has room) and the API
+    extent. An adapter that knows the selection's bounds can call this first and
+    read only the crop's pixels."""
     options = options or ContextOptions()
     if options.whole_image:
         region = canvas
@@ -84,7 +91,7 @@ def context_region(
     fitted = fit_region_to_aspect(region, api.aspect, canvas, keep)
     if fitted != region and size_pref.strip().lower() in PREFERENCES:
         api = choose_api_size(spec, fitted.extent, size_pref)
-    return fitted, api
+    return grow_region_to_api_size(fitted, api, canvas), api
 
 
 def edit_window(

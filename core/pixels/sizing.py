@@ -1,16 +1,19 @@
 """Which size to ask the API for, and which crop of the canvas goes with it.
 
 Owns `choose_api_size` (a region's extent and the model's size rule in, the
-WIDTHxHEIGHT to request out) and `fit_region_to_aspect` (grow the context crop
-to the request's aspect, so the crop is scaled, never stretched). Pure
+WIDTHxHEIGHT to request out), `fit_region_to_aspect` (grow the context crop
+to the request's aspect, so the crop is scaled, never stretched) and
+`grow_region_to_api_size` (grow it on to the request's size where the canvas
+has room, so it is not scaled at all). Pure
 arithmetic on the catalogue's `SizeRule`; imports nothing from hosts or the
 network.
 
-Size preferences: "auto" (the default: small regions are enlarged to about the
-model's working size so a small selection comes out sharp, large ones are shrunk
-to stay out of the experimental range), "native" (keep the region's own pixel
-size where the rule allows, experimental sizes included), or an explicit
-"WIDTHxHEIGHT" that the model's rule must accept.
+Size preferences: "auto" (the default: small regions are asked for at about the
+model's working size so a small selection comes out sharp, their context crop
+grown to that size where the canvas has room and enlarged where it has not;
+large ones are shrunk to stay out of the experimental range), "native" (keep
+the region's own pixel size where the rule allows, experimental sizes
+included), or an explicit "WIDTHxHEIGHT" that the model's rule must accept.
 """
 
 from __future__ import annotations
@@ -73,6 +76,33 @@ def fit_region_to_aspect(
     cx, cy = keep.center
     trimmed = Bounds(round(cx - width / 2), round(cy - height / 2), width, height)
     return trimmed.move_inside(fitted)
+
+
+def grow_region_to_api_size(region: Bounds, api: Extent, within: Bounds) -> Bounds:
+    """`region` grown around its centre to exactly `api` and shifted inside `within`
+    (the canvas), when the request is at least as large on both axes and the canvas
+    has room for it; else `region` as it is.
+
+    The crop is then sent and put back pixel for pixel: no resample either way
+    (each one softens the picture and costs about as much as the encode, P1 in
+    docs/performance.md) and more context for the same price, since the API size
+    does not change. Both axes or neither: a crop grown on one axis only would be
+    stretched by the request. So where the canvas is narrower (or shorter) than
+    the request, or the request is smaller than the crop, the crop keeps the
+    request's aspect and is scaled, as before. A grown crop still holds `region`:
+    it contains it, and moving it inside a canvas that holds both keeps it so.
+    """
+    if region.extent == api or not region.extent.fits_in(api):
+        return region
+    if api.width > within.width or api.height > within.height:
+        return region
+    grown = Bounds(
+        region.x - (api.width - region.width) // 2,
+        region.y - (api.height - region.height) // 2,
+        api.width,
+        api.height,
+    )
+    return grown.move_inside(within)
 
 
 def _explicit_size(spec: ModelSpec, preference: str) -> Extent:

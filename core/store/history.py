@@ -39,7 +39,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -193,11 +193,14 @@ class History:
         """Bytes used by the history's own files (orphans and temp files included)."""
         return sum(f.stat().st_size for day in self._days() for f in _files(day))
 
-    def prune(self, max_bytes: int, keep_latest: int = 1) -> builtins.list[str]:
+    def prune(
+        self, max_bytes: int, keep_latest: int = 1, keep: Collection[str] = ()
+    ) -> builtins.list[str]:
         """Delete the oldest entries until the history fits in `max_bytes`.
 
-        The newest `keep_latest` entries are never deleted, so a result just
-        recorded survives even a limit smaller than itself. Image files whose
+        The newest `keep_latest` entries and the ids in `keep` (favourites) are
+        never deleted, so a result just recorded survives even a limit smaller
+        than itself. Image files whose
         sidecar never got written (a crash) count and go in date order too;
         stale temp files go first. Returns the ids removed, oldest first.
         """
@@ -209,7 +212,7 @@ class History:
         for day, stem in groups:
             if total <= max_bytes:
                 break
-            if (day, stem) in protected:
+            if (day, stem) in protected or day.name.replace("-", "") + "-" + stem in keep:
                 continue
             total -= _remove_group(day, stem)
             removed.append(day.name.replace("-", "") + "-" + stem)

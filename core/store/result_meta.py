@@ -54,6 +54,9 @@ class ResultMeta:
     """
 
     prompt: str = ""
+    # "remove": the prompt is the core's removal default (an edit asked with none);
+    # None: the artist's own words
+    task: str | None = None
     revised_prompt: str | None = None
     model: str = ""
     job: str = "generate"
@@ -78,6 +81,9 @@ class ResultMeta:
     # what the manifest says of itself ("issuer", "claim_generator", "title"), where
     # a C2PA reader was at hand (the CLI with the optional c2pa package); None otherwise
     content_credentials_manifest: dict[str, str] | None = None
+    # which pixel engine planned and composited this result (issue 16): "numpy", or
+    # "lean" where numpy and Pillow do not load (GIMP on Windows); "" in older sidecars
+    pixel_engine: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values with every string redacted and credential entries dropped."""
@@ -100,7 +106,7 @@ class ResultMeta:
 
 _BAD = object()
 _OPTIONAL_STR = ("revised_prompt", "request_id", "quality", "background", "usage_rejected",
-                 "digital_source_type")
+                 "digital_source_type", "task")
 _OPTIONAL_FLOAT = ("estimated_cost", "actual_cost")
 
 

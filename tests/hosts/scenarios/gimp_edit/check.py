@@ -40,3 +40,12 @@ def check(result) -> None:
             f"{case}: {int(changed[outside].sum())} exported pixels outside the selection differ"
         )
         assert changed[~outside].any(), f"{case}: the exported PNG shows no edit"
+
+    # issue 19: no prompt is a removal: the core's removal prompt is what the server got
+    removal = result.facts["removal"]
+    assert removal["call"]["success"], f"the removal failed: {removal['call']}"
+    [request] = removal["requests"]
+    prompt = request["fields"]["prompt"]
+    prompt = prompt if isinstance(prompt, str) else str(prompt)
+    assert prompt.startswith("Remove whatever is in the masked area"), prompt
+    assert removal["layers"][0].startswith("AI: Remove"), removal["layers"]

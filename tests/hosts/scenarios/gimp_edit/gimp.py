@@ -16,6 +16,7 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp, Gio  # noqa: E402
 from gimp_calls import call, layers  # noqa: E402 (tests/hosts/inhost)
+from standin_control import images_requests  # noqa: E402 (tests/hosts/inhost)
 
 W, H = 160, 120
 CASES = ("rgb8", "rgb16linear", "indexed")
@@ -117,5 +118,19 @@ def run_case(case, out):
     return facts
 
 
+def run_removal():
+    """Fill selection with no prompt: a removal (issue 19), through the same procedure."""
+    image = make_image(CASES[0])
+    paint = image.get_layers()[0]
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, 40, 30, 70, 50)
+    seen = len(images_requests())
+    called = call("plug-in-openai-images-edit", image, [paint], prompt="", count=1)
+    facts = {"call": called, "layers": [n["name"] for n in layers(image)],
+             "requests": images_requests()[seen:]}
+    image.delete()
+    return facts
+
+
 def run(out):
-    return {"gimp": Gimp.version(), "cases": {case: run_case(case, out) for case in CASES}}
+    return {"gimp": Gimp.version(), "cases": {case: run_case(case, out) for case in CASES},
+            "removal": run_removal()}

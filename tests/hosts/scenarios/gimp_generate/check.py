@@ -48,3 +48,10 @@ def check(result) -> None:
     report = settings["report"]
     assert report["key_source"] == "env:OPENAI_API_KEY", report
     assert settings["key_set"] and not settings["report_shows_key"], "whole key shown"
+
+    # issue 16: the Windows bundle's contents run the lean engine, the Linux bundle numpy,
+    # and every history sidecar says which
+    engine = "lean" if result.facts["bundle"] == "windows-x64" else "numpy"
+    engines = result.facts["pixel_engines"]
+    assert engines and set(engines) == {engine}, f"sidecars name {engines}, not {engine}"
+    assert result.facts["settings"]["report"]["pixel_engine"] == engine, result.facts["settings"]

@@ -83,4 +83,23 @@ def run(out):
         "key_set": bool(key),
         "report_shows_key": bool(key) and key in json.dumps(report),
     }
+    facts["pixel_engines"] = sidecar_engines()
+    facts["bundle"] = os.environ.get("HARNESS_BUNDLE", "linux-x86_64")
     return facts
+
+
+def sidecar_engines() -> list[str]:
+    """The pixel engine each history sidecar of this profile names (issue 16)."""
+    import glob
+
+    root = os.environ.get("OPENAI_IMAGES_DATA_DIR", "")
+    found = []
+    for path in glob.glob(os.path.join(root, "**", "*.json"), recursive=True):
+        try:
+            with open(path, encoding="utf-8") as f:
+                meta = json.load(f).get("meta")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(meta, dict):
+            found.append(meta.get("pixel_engine", ""))
+    return found

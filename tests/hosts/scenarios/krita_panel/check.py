@@ -49,7 +49,7 @@ def check(result) -> None:
     assert not any(n.startswith("[preview]") for n in applied), applied
     before = panel["layers_before"]
     assert len(applied) == len(before) + 1, (before, applied)
-    assert applied[applied.index("painted") + 1].startswith("a lighthouse"), applied
+    assert applied[applied.index("painted") + 1].startswith("AI: a lighthouse"), applied
     assert len(panel["layers_second_preview"]) == len(applied) + 1, panel["layers_second_preview"]
     assert panel["layers_after_discard"] == applied, panel["layers_after_discard"]
     assert panel["screenshot"], "no screenshot"
