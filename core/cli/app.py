@@ -37,6 +37,10 @@ def run(argv: Sequence[str] | None) -> Exit:
     handler = _log_handler()
     where = Where()
     try:
+        if args.command == "history":
+            from .history_command import history_command
+
+            return history_command(args)
         if args.command in ("models", "key"):
             from .listing import key_command, list_models
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import __version__
 from ..models.catalogue import DEFAULT_MODEL, MAX_CANDIDATES, known_models
 from ..models.lifecycle import lifecycle
-from . import Exit
+from . import Exit, history_command
 from .confirm import CONFIRM_ENV, DEFAULT_CONFIRM_USD
 
 EXIT_CODES = f"""exit codes:
@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="include shut-down models, with their replacements"
     )
     models.add_argument("--json", action="store_true", help="print the list as JSON")
+
+    history_command.add_parser(command)
 
     key = command("key", "store, check or forget the API key the CLI and plug-ins use")
     key.add_argument(
