@@ -18,9 +18,17 @@ import sys
 VENDOR_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor")
 
 # import name -> the name a user finds in the bundle / on PyPI. numpy and Pillow are
-# not required: where they do not load (GIMP on Windows) the core's lean pixel
-# engine runs instead (core/pixels/engine.py, issue 16).
+# required only where the bundle ships them (`required()`): the Windows GIMP bundle
+# has none, and the core's lean pixel engine runs there (core/pixels/engine.py,
+# issue 16); a Linux bundle whose numpy is damaged must say so, not run slower.
 REQUIRED = (("httpx", "httpx"), ("certifi", "certifi"))
+PIXEL_LIBRARIES = (("numpy", "numpy"), ("PIL", "Pillow"))
+
+
+def required(vendor_dir: str = VENDOR_DIR) -> tuple[tuple[str, str], ...]:
+    """REQUIRED, plus numpy and Pillow when this Python's vendor folder holds them."""
+    shipped = any(os.path.isdir(os.path.join(path, "numpy")) for path in vendor_paths(vendor_dir))
+    return (PIXEL_LIBRARIES + REQUIRED) if shipped else REQUIRED
 
 
 def vendor_paths(vendor_dir: str = VENDOR_DIR) -> list[str]:
@@ -46,9 +54,10 @@ def activate(vendor_dir: str = VENDOR_DIR) -> bool:
     return bool(paths)
 
 
-def missing_dependency(required=REQUIRED) -> str | None:
-    """None when every library imports, else ONE message naming the first that does not."""
-    for module, project in required:
+def missing_dependency(libraries=None) -> str | None:
+    """None when every library imports, else ONE message naming the first that does not
+    (`libraries`: None for `required()`)."""
+    for module, project in libraries if libraries is not None else required():
         try:
             importlib.import_module(module)
         except Exception as exc:  # ImportError, or a broken binary wheel (OSError, ...)

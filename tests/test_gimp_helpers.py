@@ -131,3 +131,16 @@ def test_the_settings_window_turns_the_ai_marking_off():
     assert settings.mark_provenance is True  # on by default (issue 21)
     updated = settings_dialog.apply_form(settings, {}, {"mark_provenance": False})
     assert updated.mark_provenance is False
+
+
+def test_numpy_and_pillow_are_required_where_the_bundle_ships_them(tmp_path):
+    """The Windows GIMP bundle has no numpy: the lean engine runs, nothing to report. A
+    Linux bundle ships them per Python: a damaged one must be named, not run slower."""
+    own = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    windows = tmp_path / "windows"
+    (windows / "common" / "httpx").mkdir(parents=True)
+    assert [m for m, _ in _vendor.required(str(windows))] == ["httpx", "certifi"]
+    linux = tmp_path / "linux"
+    (linux / "common" / "httpx").mkdir(parents=True)
+    (linux / own / "numpy").mkdir(parents=True)
+    assert [m for m, _ in _vendor.required(str(linux))] == ["numpy", "PIL", "httpx", "certifi"]
