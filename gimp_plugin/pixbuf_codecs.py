@@ -29,6 +29,7 @@ class PixbufCodecs:
     """GdkPixbuf's loaders behind the core's HostCodecs port."""
 
     name = "GdkPixbuf"
+    writes_webp = False  # see encode_webp_lossless
 
     def __init__(self) -> None:
         # Which answers this GIMP can read: GdkPixbuf always has PNG and JPEG; WebP
@@ -71,11 +72,8 @@ def _rgba_of(pixbuf) -> tuple[int, int, bytes]:
         pixbuf = pixbuf.add_alpha(False, 0, 0, 0)
     width, height, stride = pixbuf.get_width(), pixbuf.get_height(), pixbuf.get_rowstride()
     data = pixbuf.read_pixel_bytes().get_data()
-    row = width * 4
-    if stride == row:
-        return width, height, bytes(data[: row * height])
-    view = memoryview(data)
-    return width, height, b"".join(view[y * stride : y * stride + row] for y in range(height))
+    # the engine's own reader drops the row padding (GdkPixbuf pads rows to 4 bytes)
+    return width, height, imaging.Image.from_rgba_bytes(data, width, height, stride).to_rgba_bytes()
 
 
 def install() -> str:

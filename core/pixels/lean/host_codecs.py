@@ -24,6 +24,7 @@ class CodecError(ValueError):
 class HostCodecs(Protocol):
     name: str
     formats: frozenset[str]  # what `decode` reads: "png", "jpeg", "webp"
+    writes_webp: bool  # whether `encode_webp_lossless` gives bytes (else uploads are PNG)
 
     def decode(self, data: bytes, max_pixels: int) -> tuple[int, int, bytes]:
         """(width, height, RGBA rows, straight alpha); CodecError when unreadable."""
@@ -44,6 +45,7 @@ class PurePython:
 
     name = "pure Python"
     formats = frozenset({"png"})
+    writes_webp = False
 
     def decode(self, data: bytes, max_pixels: int) -> tuple[int, int, bytes]:
         try:

@@ -128,8 +128,7 @@ class Image:
 
     @staticmethod
     def encodes_webp() -> bool:
-        probe = host_codecs.current().encode_webp_lossless(bytes(4), 1, 1)
-        return probe is not None
+        return host_codecs.current().writes_webp
 
     # -- geometry and channels ----------------------------------------------
 
